@@ -1,0 +1,75 @@
+"""Conv2D with channels_last data, TensorFlow's "same" padding rule."""
+
+import numpy as np
+
+from .. import activations
+from ..keras_file import expect_weights
+from ._windows import output_size, pad_spatial, windows
+from .base import Layer, tuple_of
+
+
+class Conv2D(Layer):
+    """(batch, height, width, channels) -> (batch, out_h, out_w, filters).
+
+    The kernel is stored (kh, kw, in_channels, filters). Windows are gathered into one matrix
+    (im2col) so the whole product is one matmul.
+    """
+
+    class_name = "Conv2D"
+
+    def read_config(self, options):
+        take = options.take
+        self.filters = take("filters")
+        self.kernel_size = tuple_of(take("kernel_size"), 2, self.name, "Conv2D", "kernel_size")
+        self.strides = tuple_of(take("strides", 1), 2, self.name, "Conv2D", "strides")
+        self.dilation = tuple_of(take("dilation_rate", 1), 2, self.name, "Conv2D", "dilation_rate")
+        self.padding = take("padding", "valid", allowed={"valid", "same"})
+        take("data_format", "channels_last", allowed={"channels_last", None})
+        take("groups", 1, allowed={1})
+        self.use_bias = take("use_bias", True)
+        self.activation = activations.get(take("activation"), self.name, "Conv2D")
+        if max(self.strides) > 1 and max(self.dilation) > 1:
+            options.unsupported(
+                "strides/dilation_rate", (self.strides, self.dilation),
+                "Keras itself refuses strides > 1 together with dilation_rate > 1",
+            )
+        options.ignore("lora_rank", "lora_alpha", "quantization_config")
+
+    def build(self, input_shape, archive):
+        if len(input_shape) != 4:
+            raise self.unsupported(f"expects a rank-4 input, found shape {input_shape}")
+        _, height, width, channels = input_shape
+        kh, kw = self.kernel_size
+        shapes = [(kh, kw, channels, self.filters)] + ([(self.filters,)] if self.use_bias else [])
+        weights = expect_weights(archive.weights.variables(self.name), shapes, self.name, "Conv2D")
+        self.kernel = weights[0].reshape(kh * kw * channels, self.filters)
+        self.bias = weights[1] if self.use_bias else None
+        self.out_hw = self._out_hw(height, width)
+        self.output_shape = (None, *self.out_hw, self.filters)
+        return self.output_shape
+
+    def _out_hw(self, height, width):
+        return tuple(
+            output_size(n, self.kernel_size[i], self.strides[i], self.dilation[i], self.padding)
+            for i, n in enumerate((height, width))
+        )
+
+    def call(self, x, mask):
+        batch = x.shape[0]
+        out_hw = self._out_hw(x.shape[1], x.shape[2])
+
+        x = pad_spatial(x, self.kernel_size, self.strides, self.dilation, self.padding)
+        patches = windows(x, self.kernel_size, self.strides, self.dilation, out_hw)
+        # Row order (kh, kw, channels) matches the kernel's reshape above.
+        columns = patches.reshape(batch * out_hw[0] * out_hw[1], -1)
+
+        y = columns @ self.kernel
+        if self.bias is not None:
+            y += self.bias
+        y = y.reshape(batch, *out_hw, self.filters)
+        return self.activation(y), None
+
+    def scratch_elements(self, input_shape):
+        kh, kw = self.kernel_size
+        patches = self.out_hw[0] * self.out_hw[1] * kh * kw * input_shape[-1]
+        return patches + super().scratch_elements(input_shape)

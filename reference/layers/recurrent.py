@@ -1,0 +1,184 @@
+"""SimpleRNN, LSTM and GRU over (batch, time, features), with Keras's mask and order rules.
+
+Rules that ports get wrong, all taken from Keras 3:
+- the kernel columns are gate blocks: LSTM i, f, c, o; GRU z, r, h;
+- GRU with reset_after=True keeps two bias rows (input, recurrent) and applies the reset gate
+  after the recurrent product; with reset_after=False, before it;
+- at a masked step the state is left unchanged and the output is the previous output
+  (zeros before the first real step), or zeros when zero_output_for_mask is set (Bidirectional
+  sets it whenever it returns sequences);
+- go_backwards walks the sequence from the end and returns the outputs in that walking order.
+"""
+
+import numpy as np
+
+from .. import activations
+from ..keras_file import expect_weights
+from .base import Layer
+
+
+class _Recurrent(Layer):
+    gates = 1
+    has_recurrent_activation = False
+
+    def read_config(self, options):
+        take = options.take
+        self.units = take("units")
+        self.activation = activations.get(take("activation", "tanh"), self.name, self.class_name)
+        if self.has_recurrent_activation:
+            self.recurrent_activation = activations.get(
+                take("recurrent_activation", "sigmoid"), self.name, self.class_name
+            )
+        self.use_bias = take("use_bias", True)
+        self.return_sequences = take("return_sequences", False)
+        self.go_backwards = take("go_backwards", False)
+        self.zero_output_for_mask = take("zero_output_for_mask", False)
+        take("return_state", False, allowed={False})
+        take("stateful", False, allowed={False})
+        # Dropout only acts in training; unroll, implementation and cuDNN compute the same
+        # function; unit_forget_bias only initialises the bias.
+        options.ignore(
+            "dropout", "recurrent_dropout", "unroll", "implementation", "unit_forget_bias",
+            "use_cudnn", "time_major",
+        )
+        # Where this layer's weights live: its own name, or inside a Bidirectional wrapper.
+        self.weight_owner, self.weight_subpath = self.name, "cell"
+
+    def build(self, input_shape, archive):
+        if len(input_shape) != 3:
+            raise self.unsupported(
+                f"expects (batch, time, features) input, found shape {input_shape}"
+            )
+        features, width = input_shape[-1], self.gates * self.units
+        shapes = [(features, width), (self.units, width)]
+        if self.use_bias:
+            shapes.append(self.bias_shape())
+        arrays = archive.weights.variables(self.weight_owner, self.weight_subpath)
+        weights = expect_weights(arrays, shapes, self.name, self.class_name)
+        self.kernel, self.recurrent_kernel = weights[0], weights[1]
+        self.bias = weights[2] if self.use_bias else None
+        steps = input_shape[1]
+        self.output_shape = (
+            (None, steps, self.units) if self.return_sequences else (None, self.units)
+        )
+        return self.output_shape
+
+    def bias_shape(self):
+        return (self.gates * self.units,)
+
+    def input_bias(self):
+        return self.bias
+
+    def call(self, x, mask):
+        batch, steps, _ = x.shape
+
+        # Every step's input product at once; only the recurrent product stays in the loop.
+        projected = x @ self.kernel
+        if self.bias is not None:
+            projected += self.input_bias()
+
+        state = self.initial_state(batch)
+        output = np.zeros((batch, self.units), np.float32)
+        outputs = []
+        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        for t in order:
+            new_output, new_state = self.step(projected[:, t], state)
+            if mask is not None:
+                keep = mask[:, t, None]
+                new_state = tuple(np.where(keep, n, s) for n, s in zip(new_state, state))
+                fallback = 0.0 if self.zero_output_for_mask else output
+                new_output = np.where(keep, new_output, fallback).astype(np.float32)
+            state, output = new_state, new_output
+            if self.return_sequences:
+                outputs.append(output)
+
+        if self.return_sequences:
+            return np.stack(outputs, axis=1), mask
+        return output, None
+
+    def initial_state(self, batch):
+        return (np.zeros((batch, self.units), np.float32),)
+
+    def scratch_elements(self, input_shape):
+        steps = input_shape[1] or 1
+        return steps * self.gates * self.units * 2 + super().scratch_elements(input_shape)
+
+
+class SimpleRNN(_Recurrent):
+    """h_t = activation(x_t @ kernel + bias + h_{t-1} @ recurrent_kernel)."""
+
+    class_name = "SimpleRNN"
+
+    def step(self, projected, state):
+        (h,) = state
+        h = self.activation(projected + h @ self.recurrent_kernel)
+        return h, (h,)
+
+
+class LSTM(_Recurrent):
+    """Gates i, f, c, o in that column order; state (h, c); output h."""
+
+    class_name = "LSTM"
+    gates = 4
+    has_recurrent_activation = True
+
+    def initial_state(self, batch):
+        zeros = np.zeros((batch, self.units), np.float32)
+        return zeros, zeros
+
+    def step(self, projected, state):
+        h, c = state
+        z = projected + h @ self.recurrent_kernel
+        i, f, candidate, o = np.split(z, 4, axis=-1)
+
+        i = self.recurrent_activation(i)
+        f = self.recurrent_activation(f)
+        c = f * c + i * self.activation(candidate)
+        o = self.recurrent_activation(o)
+
+        h = o * self.activation(c)
+        return h, (h, c)
+
+
+class GRU(_Recurrent):
+    """Gates z, r, h in that column order; h_t = z * h_{t-1} + (1 - z) * candidate."""
+
+    class_name = "GRU"
+    gates = 3
+    has_recurrent_activation = True
+
+    def read_config(self, options):
+        super().read_config(options)
+        self.reset_after = options.take("reset_after", True)
+
+    def bias_shape(self):
+        # reset_after keeps separate input and recurrent biases, one row each.
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def input_bias(self):
+        return self.bias[0] if self.reset_after else self.bias
+
+    def step(self, projected, state):
+        (h,) = state
+        units = self.units
+        x_z, x_r, x_h = np.split(projected, 3, axis=-1)
+
+        if self.reset_after:
+            inner = h @ self.recurrent_kernel
+            if self.bias is not None:
+                inner += self.bias[1]
+            r_z, r_r, r_h = np.split(inner, 3, axis=-1)
+            z = self.recurrent_activation(x_z + r_z)
+            r = self.recurrent_activation(x_r + r_r)
+            # The reset gate scales the recurrent product (and its bias) after the matmul.
+            candidate = self.activation(x_h + r * r_h)
+        else:
+            inner = h @ self.recurrent_kernel[:, : 2 * units]
+            r_z, r_r = np.split(inner, 2, axis=-1)
+            z = self.recurrent_activation(x_z + r_z)
+            r = self.recurrent_activation(x_r + r_r)
+            # The reset gate scales the state before the recurrent product.
+            candidate = self.activation(x_h + (r * h) @ self.recurrent_kernel[:, 2 * units :])
+
+        h = z * h + (1 - z) * candidate
+        return h, (h,)
