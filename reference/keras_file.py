@@ -76,9 +76,7 @@ class KerasArchive:
         try:
             config = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise ModelFileError(
-                f"{CONFIG} in {self.path!r} is not valid JSON: {exc}"
-            ) from exc
+            raise ModelFileError(f"{CONFIG} in {self.path!r} is not valid JSON: {exc}") from exc
         if not isinstance(config, dict) or "class_name" not in config:
             raise ModelFileError(
                 f"{CONFIG} in {self.path!r} is not a Keras model config: expected an object "
@@ -139,7 +137,9 @@ class WeightStore:
                         name = name.decode("utf-8", "replace")
                     self.by_name[str(name) if name is not None else key] = f"layers/{key}"
         except Exception as exc:  # h5py raises OSError, KeyError, ValueError on damaged files
-            raise ModelFileError(f"{WEIGHTS} in {path!r} is not a readable HDF5 file: {exc}") from exc
+            raise ModelFileError(
+                f"{WEIGHTS} in {path!r} is not a readable HDF5 file: {exc}"
+            ) from exc
 
     def layer_path(self, layer_name):
         """The group path (layers/<path>) holding a layer's weights, or None."""

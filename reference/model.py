@@ -10,8 +10,19 @@ from .layers import build_layer
 # asks for; a chunk is never smaller than one sample.
 CHUNK_BYTES = 192 * 1024**2
 DEFAULT_BATCH = 1024
-NUMERIC_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
-                  "uint16", "uint32", "bool"}
+NUMERIC_DTYPES = {
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "bool",
+}
 
 
 def load_model(path):
@@ -47,7 +58,8 @@ class Model:
             self._read_functional(inner)
         else:
             raise UnsupportedLayerError(
-                self.name, str(class_name),
+                self.name,
+                str(class_name),
                 "expected a Sequential or Functional model (subclassed models carry code)",
             )
         self._build(archive)
@@ -98,7 +110,8 @@ class Model:
         inputs, outputs = config.get("input_layers"), config.get("output_layers")
         if _count_tensors(inputs) != 1 or _count_tensors(outputs) != 1:
             raise UnsupportedLayerError(
-                self.name, "Functional",
+                self.name,
+                "Functional",
                 f"expected one input and one output, found inputs={inputs} outputs={outputs}",
             )
         self.input_shape, self.input_dtype = None, "float32"
@@ -115,7 +128,8 @@ class Model:
                 continue
             if len(nodes) != 1:
                 raise UnsupportedLayerError(
-                    name, str(class_name),
+                    name,
+                    str(class_name),
                     f"expected to be called once in a chain, found {len(nodes)} calls",
                 )
             args, kwargs = nodes[0].get("args") or [], nodes[0].get("kwargs") or {}
@@ -131,9 +145,15 @@ class Model:
                 )
             extra = set(kwargs) - {"mask", "training"}
             if extra:
-                raise UnsupportedLayerError(name, str(class_name), f"call arguments {sorted(extra)}")
-            mask_source = _history(kwargs["mask"], name) if isinstance(kwargs.get("mask"), dict) else None
-            self.steps.append(Step(build_layer(layer_config), _history(tensor_args[0], name), mask_source))
+                raise UnsupportedLayerError(
+                    name, str(class_name), f"call arguments {sorted(extra)}"
+                )
+            mask_source = (
+                _history(kwargs["mask"], name) if isinstance(kwargs.get("mask"), dict) else None
+            )
+            self.steps.append(
+                Step(build_layer(layer_config), _history(tensor_args[0], name), mask_source)
+            )
         if self.input_shape is None:
             raise ModelFileError(f"config.json in {self.path!r}: Functional without an InputLayer")
         self._check_chain(_first_tensor(outputs))
@@ -143,13 +163,15 @@ class Model:
         for step in self.steps:
             if step.source != previous:
                 raise UnsupportedLayerError(
-                    step.layer.name, step.layer.class_name,
+                    step.layer.name,
+                    step.layer.class_name,
                     f"the layers do not form a chain: it reads {step.source!r}, expected "
                     f"{previous!r}",
                 )
             if step.mask_source is not None and step.mask_source not in self.mask_ops:
                 raise UnsupportedLayerError(
-                    step.layer.name, step.layer.class_name,
+                    step.layer.name,
+                    step.layer.class_name,
                     f"mask from {step.mask_source!r}, expected a NotEqual mask node",
                 )
             previous = step.layer.name
@@ -215,7 +237,9 @@ class Model:
 
     def _run_chunks(self, x, batch_size, keep_all):
         x = self._check_input(x)
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        if batch_size is not None and (
+            not isinstance(batch_size, (int, np.integer)) or batch_size < 1
+        ):
             raise InputError(f"batch_size must be a positive integer, found {batch_size!r}")
         if len(x) == 0:
             # An empty batch gives an empty result of the right shape: run one blank sample.
@@ -228,6 +252,11 @@ class Model:
             yield self._forward(x[start : start + chunk], keep_all)
 
     def _forward(self, x, keep_all):
+        # NaN and infinity propagate as they do in Keras, without NumPy's warnings.
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            return self._forward_steps(x, keep_all)
+
+    def _forward_steps(self, x, keep_all):
         values = {None: (x, None)}
         outputs = []
         for step in self.steps:
@@ -289,7 +318,9 @@ class Model:
     def _check_text(self, x):
         array = np.asarray(x, dtype=object) if isinstance(x, (list, tuple)) else x
         if not isinstance(array, np.ndarray):
-            raise InputError(f"model {self.name!r} expects an array of strings, found {type(x).__name__}")
+            raise InputError(
+                f"model {self.name!r} expects an array of strings, found {type(x).__name__}"
+            )
         if array.ndim == 2 and array.shape[1] == 1:
             array = array[:, 0]
         if array.ndim != 1:
@@ -329,7 +360,9 @@ def _history(tensor, layer_name):
     try:
         return tensor["config"]["keras_history"][0]
     except (KeyError, TypeError, IndexError) as exc:
-        raise ModelFileError(f"layer {layer_name!r}: an inbound tensor has no keras_history") from exc
+        raise ModelFileError(
+            f"layer {layer_name!r}: an inbound tensor has no keras_history"
+        ) from exc
 
 
 def _count_tensors(spec):

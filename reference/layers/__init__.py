@@ -12,8 +12,20 @@ from .wrappers import Bidirectional
 REGISTRY = {
     cls.class_name: cls
     for cls in (
-        Activation, AveragePooling2D, Bidirectional, Conv2D, Dense, Dropout, Embedding, Flatten,
-        GlobalAveragePooling2D, GlobalMaxPooling2D, GRU, LSTM, MaxPooling2D, SimpleRNN,
+        Activation,
+        AveragePooling2D,
+        Bidirectional,
+        Conv2D,
+        Dense,
+        Dropout,
+        Embedding,
+        Flatten,
+        GlobalAveragePooling2D,
+        GlobalMaxPooling2D,
+        GRU,
+        LSTM,
+        MaxPooling2D,
+        SimpleRNN,
         TextVectorization,
     )
 }
@@ -31,27 +43,36 @@ CODE_LAYERS = {"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLay
 def build_layer(layer_config):
     """A layer from its serialized config; custom and code-carrying layers are refused."""
     if not isinstance(layer_config, dict):
-        raise UnsupportedLayerError("?", "?", f"expected a layer config object, found {layer_config!r}")
+        raise UnsupportedLayerError(
+            "?", "?", f"expected a layer config object, found {layer_config!r}"
+        )
     class_name = layer_config.get("class_name")
     config = layer_config.get("config")
-    name = (config or {}).get("name", layer_config.get("name", "?")) if isinstance(config, dict) else "?"
+    name = (
+        (config or {}).get("name", layer_config.get("name", "?"))
+        if isinstance(config, dict)
+        else "?"
+    )
     if not isinstance(class_name, str) or not isinstance(config, dict):
         raise UnsupportedLayerError(
             name, str(class_name), "expected 'class_name' (a string) and 'config' (an object)"
         )
     if class_name in CODE_LAYERS:
         raise UnsupportedLayerError(
-            name, class_name,
+            name,
+            class_name,
             "this layer carries Python code; the engine never runs code from a model file",
         )
     module = layer_config.get("module")
     registered = layer_config.get("registered_name")
     is_builtin = (module is None or str(module).startswith("keras.")) and registered in (
-        None, class_name,
+        None,
+        class_name,
     )
     if not is_builtin:
         raise UnsupportedLayerError(
-            name, class_name,
+            name,
+            class_name,
             f"custom object (module={module!r}, registered_name={registered!r}) refused; the "
             "engine only knows built-in Keras layers and never imports code from a model file",
         )

@@ -60,8 +60,10 @@ def tuple_of(value, rank, layer_name, class_name, key):
     """An int or a list from a config as a tuple of `rank` ints."""
     if isinstance(value, int):
         return (value,) * rank
-    if isinstance(value, (list, tuple)) and len(value) == rank and all(
-        isinstance(v, int) for v in value
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) == rank
+        and all(isinstance(v, int) for v in value)
     ):
         return tuple(value)
     raise UnsupportedLayerError(

@@ -1,6 +1,5 @@
 """Conv2D with channels_last data, TensorFlow's "same" padding rule."""
 
-import numpy as np
 
 from .. import activations
 from ..keras_file import expect_weights
@@ -30,7 +29,8 @@ class Conv2D(Layer):
         self.activation = activations.get(take("activation"), self.name, "Conv2D")
         if max(self.strides) > 1 and max(self.dilation) > 1:
             options.unsupported(
-                "strides/dilation_rate", (self.strides, self.dilation),
+                "strides/dilation_rate",
+                (self.strides, self.dilation),
                 "Keras itself refuses strides > 1 together with dilation_rate > 1",
             )
         options.ignore("lora_rank", "lora_alpha", "quantization_config")

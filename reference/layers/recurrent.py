@@ -38,8 +38,13 @@ class _Recurrent(Layer):
         # Dropout only acts in training; unroll, implementation and cuDNN compute the same
         # function; unit_forget_bias only initialises the bias.
         options.ignore(
-            "dropout", "recurrent_dropout", "unroll", "implementation", "unit_forget_bias",
-            "use_cudnn", "time_major",
+            "dropout",
+            "recurrent_dropout",
+            "unroll",
+            "implementation",
+            "unit_forget_bias",
+            "use_cudnn",
+            "time_major",
         )
         # Where this layer's weights live: its own name, or inside a Bidirectional wrapper.
         self.weight_owner, self.weight_subpath = self.name, "cell"

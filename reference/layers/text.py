@@ -104,4 +104,3 @@ class TextVectorization(Layer):
             row = row[:length]
             ids[i, : len(row)] = row
         return ids, None
-

@@ -36,7 +36,8 @@ class Bidirectional(Layer):
             part.zero_output_for_mask = part.return_sequences
         if self.forward.go_backwards == self.backward.go_backwards:
             options.unsupported(
-                "backward_layer", backward_config.get("class_name"),
+                "backward_layer",
+                backward_config.get("class_name"),
                 "the two directions must differ in go_backwards",
             )
         self.return_sequences = self.forward.return_sequences

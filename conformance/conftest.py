@@ -1,0 +1,59 @@
+"""Suite-wide options and fixtures: which engine is under test, and fixture integrity."""
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from conformance import manifest
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+DEFAULT_ENGINE = "reference:load_model"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--engine",
+        default=DEFAULT_ENGINE,
+        help="engine under test, as package.module:factory; factory(path) returns an object "
+        f"with predict(x) (default: {DEFAULT_ENGINE})",
+    )
+
+
+def resolve_engine(spec):
+    """The load_model function named by 'package.module:factory'."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise pytest.UsageError(f"--engine expects package.module:factory, found {spec!r}")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+@pytest.fixture(scope="session")
+def load_model(request):
+    return resolve_engine(request.config.getoption("--engine"))
+
+
+@pytest.fixture(scope="session")
+def golden_problems():
+    """Files under golden/ that do not match golden/manifest.json, keyed by relative path."""
+    problems = {}
+    for problem in manifest.verify(GOLDEN):
+        path = problem.split(":", 1)[0].strip()
+        problems[path] = problem
+    return problems
+
+
+@pytest.fixture(scope="session")
+def golden_file(golden_problems):
+    """A golden file's path, after checking it against the manifest; fails naming the file."""
+
+    def check(relative):
+        problem = golden_problems.get(relative)
+        if problem is not None:
+            pytest.fail(f"fixture {relative} fails its manifest check: {problem}")
+        path = GOLDEN / relative
+        if not path.exists():
+            pytest.fail(f"fixture {relative} is missing; regenerate with `nox -s golden`")
+        return path
+
+    return check

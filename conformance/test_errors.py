@@ -1,0 +1,183 @@
+"""Bad model files and bad inputs fail with the right EngineError and a message that helps."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from conformance.archives import dense_config, dense_weights, write_archive
+from reference import (
+    EngineError,
+    InputError,
+    ModelFileError,
+    UnsupportedLayerError,
+    WeightMismatchError,
+    load_model,
+)
+
+
+@pytest.fixture
+def dense_file(tmp_path):
+    return write_archive(tmp_path / "dense.keras", dense_config(), dense_weights())
+
+
+def test_valid_hand_built_archive_loads_and_predicts(dense_file):
+    probs = load_model(dense_file).predict(np.ones((4, 3), np.float32))
+    assert probs.shape == (4, 2) and probs.dtype == np.float32
+    np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-6)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelFileError, match="not found"):
+        load_model(tmp_path / "nothing.keras")
+
+
+def test_directory_instead_of_file(tmp_path):
+    with pytest.raises(ModelFileError, match="directory"):
+        load_model(tmp_path)
+
+
+def test_not_a_zip(tmp_path):
+    path = tmp_path / "model.keras"
+    path.write_bytes(b"\x89HDF\r\n legacy h5 model, not a zip")
+    with pytest.raises(ModelFileError, match="not a .keras archive"):
+        load_model(path)
+
+
+def test_truncated_archive(dense_file):
+    data = dense_file.read_bytes()
+    dense_file.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError):
+        load_model(dense_file)
+
+
+def test_config_not_json(tmp_path):
+    path = write_archive(tmp_path / "m.keras", raw_config=b"{not json", weights=dense_weights())
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        load_model(path)
+
+
+def test_missing_weights_file(tmp_path):
+    path = write_archive(tmp_path / "m.keras", dense_config())
+    with pytest.raises(ModelFileError, match="model.weights.h5"):
+        load_model(path)
+
+
+def test_missing_weight(tmp_path):
+    weights = {"dense": ("dense", [np.zeros((3, 2), np.float32)])}
+    path = write_archive(tmp_path / "m.keras", dense_config(), weights)
+    with pytest.raises(WeightMismatchError, match="expects 2 weights"):
+        load_model(path)
+
+
+def test_weights_of_another_layer_name(tmp_path):
+    weights = {"dense": ("other", dense_weights()["dense"][1])}
+    path = write_archive(tmp_path / "m.keras", dense_config(), weights)
+    with pytest.raises(WeightMismatchError, match="no weights for layer 'dense'"):
+        load_model(path)
+
+
+def test_weight_with_wrong_shape(tmp_path):
+    weights = {"dense": ("dense", [np.zeros((4, 2), np.float32), np.zeros(2, np.float32)])}
+    path = write_archive(tmp_path / "m.keras", dense_config(), weights)
+    with pytest.raises(WeightMismatchError, match=r"shape \(4, 2\), expected \(3, 2\)"):
+        load_model(path)
+
+
+def test_unsupported_layer_names_layer_and_class(tmp_path):
+    config = dense_config(layer_class="LayerNormalization")
+    path = write_archive(tmp_path / "m.keras", config, weights={})
+    with pytest.raises(UnsupportedLayerError, match=r"'dense' \(LayerNormalization\)"):
+        load_model(path)
+
+
+def test_unsupported_option_names_option_and_value(tmp_path):
+    config = dense_config(some_future_option="on")
+    path = write_archive(tmp_path / "m.keras", config, dense_weights())
+    with pytest.raises(UnsupportedLayerError, match="some_future_option='on'"):
+        load_model(path)
+
+
+def test_unsupported_activation(tmp_path):
+    path = write_archive(tmp_path / "m.keras", dense_config(activation="my_act"), dense_weights())
+    with pytest.raises(UnsupportedLayerError, match="activation 'my_act'"):
+        load_model(path)
+
+
+def test_lambda_layer_refused_without_running_it(tmp_path):
+    marker = tmp_path / "ran"
+    code = f"open({str(marker)!r}, 'w').write('x')"
+    config = dense_config(layer_class="Lambda", function={"class_name": "__lambda__",
+                                                          "config": {"code": code}})
+    path = write_archive(tmp_path / "m.keras", config, dense_weights())
+    with pytest.raises(UnsupportedLayerError, match="never runs code"):
+        load_model(path)
+    assert not marker.exists()
+
+
+def test_custom_object_refused(tmp_path):
+    config = dense_config()
+    config["config"]["layers"][1].update(module="evil.module", registered_name="evil>Dense")
+    path = write_archive(tmp_path / "m.keras", config, dense_weights())
+    with pytest.raises(UnsupportedLayerError, match="custom object"):
+        load_model(path)
+
+
+def test_unsafe_member_path_refused(tmp_path):
+    extra = {"../../escape.txt": b"x"}
+    path = write_archive(tmp_path / "m.keras", dense_config(), dense_weights(), extra)
+    with pytest.raises(ModelFileError, match="unsafe path"):
+        load_model(path)
+    assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_absurd_member_size_refused(tmp_path):
+    path = tmp_path / "bomb.keras"
+    write_archive(path, dense_config(), dense_weights())
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("assets/zeros.bin", b"\0" * (20 * 1024**2))
+    with pytest.raises(ModelFileError, match="zip bomb"):
+        load_model(path)
+
+
+def test_wrong_rank_names_expected_and_found(dense_file):
+    with pytest.raises(InputError, match=r"expects input of shape \(batch, 3\), found \(2, 3, 1\)"):
+        load_model(dense_file).predict(np.zeros((2, 3, 1), np.float32))
+
+
+def test_wrong_width(dense_file):
+    with pytest.raises(InputError, match=r"found \(2, 4\)"):
+        load_model(dense_file).predict(np.zeros((2, 4), np.float32))
+
+
+def test_strings_to_a_numeric_model(dense_file):
+    with pytest.raises(InputError, match="found strings"):
+        load_model(dense_file).predict(np.array([["a", "b", "c"]]))
+
+
+def test_empty_batch_gives_empty_result_of_right_shape(dense_file):
+    probs = load_model(dense_file).predict(np.zeros((0, 3), np.float32))
+    assert probs.shape == (0, 2) and probs.dtype == np.float32
+
+
+def test_nan_and_inf_propagate(tmp_path):
+    path = write_archive(tmp_path / "m.keras", dense_config(activation="linear"), dense_weights())
+    out = load_model(path).predict(np.array([[np.nan, 0, 0], [np.inf, 0, 0]], np.float32))
+    assert np.isnan(out[0]).all() and not np.isfinite(out[1]).any()
+
+
+def test_bad_batch_size(dense_file):
+    with pytest.raises(InputError, match="batch_size"):
+        load_model(dense_file).predict(np.zeros((2, 3), np.float32), batch_size=0)
+
+
+def test_every_error_is_an_engine_error():
+    for cls in (ModelFileError, UnsupportedLayerError, WeightMismatchError, InputError):
+        assert issubclass(cls, EngineError)
+
+
+def test_config_that_is_json_but_not_a_model(tmp_path):
+    path = write_archive(tmp_path / "m.keras", raw_config=json.dumps([1, 2]), weights={})
+    with pytest.raises(ModelFileError, match="not a Keras model config"):
+        load_model(path)

@@ -1,0 +1,38 @@
+"""Sessions: conformance, golden, evaluate, lint (and experiments, bench as they land)."""
+
+import nox
+
+nox.options.sessions = ["lint", "conformance"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def conformance(session):
+    """The conformance suite, in parallel; it needs no TensorFlow.
+
+    Extra arguments go to pytest, e.g. `nox -s conformance -- -k lstm` or
+    `-- --engine mypackage.engine:load_model`.
+    """
+    session.install("-e", ".[test]")
+    session.run("pytest", "-n", "auto", *session.posargs)
+
+
+@nox.session
+def golden(session):
+    """Regenerates golden/layers from Keras; `-- --check` compares instead of writing."""
+    session.install("-e", ".[keras,test]")
+    session.run("python", "-m", "conformance.capture", *session.posargs)
+
+
+@nox.session
+def evaluate(session):
+    """Every golden model through the engine on its real test set, against Keras's predictions."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "reference", "evaluate", "--golden", *session.posargs)
+
+
+@nox.session
+def lint(session):
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
