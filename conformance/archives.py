@@ -23,8 +23,12 @@ def dense_config(units=2, activation="softmax", input_features=3, layer_class="D
                     "class_name": "InputLayer",
                     "config": {"batch_shape": [None, input_features], "dtype": "float32"},
                 },
-                {"module": "keras.layers", "class_name": layer_class, "config": layer,
-                 "registered_name": None},
+                {
+                    "module": "keras.layers",
+                    "class_name": layer_class,
+                    "config": layer,
+                    "registered_name": None,
+                },
             ],
         },
     }

@@ -38,8 +38,9 @@ def golden_problems():
     """Files under golden/ that do not match golden/manifest.json, keyed by relative path."""
     problems = {}
     for problem in manifest.verify(GOLDEN):
-        path = problem.split(":", 1)[0].strip()
-        problems[path] = problem
+        # Each problem reads "<what>: <relative path>"; one without a path concerns them all.
+        what, _, path = problem.rpartition(": ")
+        problems[path if what and "/" in path else "*"] = problem
     return problems
 
 
@@ -48,7 +49,7 @@ def golden_file(golden_problems):
     """A golden file's path, after checking it against the manifest; fails naming the file."""
 
     def check(relative):
-        problem = golden_problems.get(relative)
+        problem = golden_problems.get(relative) or golden_problems.get("*")
         if problem is not None:
             pytest.fail(f"fixture {relative} fails its manifest check: {problem}")
         path = GOLDEN / relative

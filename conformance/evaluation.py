@@ -105,8 +105,7 @@ def compare(name, labels, probs, keras_probs, seconds=0.0):
         return Row(name, len(labels), None, macro_f1(labels, predicted), None, None, seconds)
     if keras_probs.shape != probs.shape:
         raise ValueError(
-            f"{name}: Keras predictions have shape {keras_probs.shape}, the engine's "
-            f"{probs.shape}"
+            f"{name}: Keras predictions have shape {keras_probs.shape}, the engine's {probs.shape}"
         )
     keras_predicted = keras_probs.argmax(axis=-1)
     return Row(
@@ -142,8 +141,10 @@ def format_table(rows):
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
-        verdict = "no Keras to compare" if row.keras_f1 is None else (
-            "agrees" if row.passed else "DIVERGES"
+        verdict = (
+            "no Keras to compare"
+            if row.keras_f1 is None
+            else ("agrees" if row.passed else "DIVERGES")
         )
         lines.append(
             f"| {row.model} | {row.samples} | {number(row.keras_f1, '.4f')} | "

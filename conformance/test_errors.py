@@ -108,8 +108,9 @@ def test_unsupported_activation(tmp_path):
 def test_lambda_layer_refused_without_running_it(tmp_path):
     marker = tmp_path / "ran"
     code = f"open({str(marker)!r}, 'w').write('x')"
-    config = dense_config(layer_class="Lambda", function={"class_name": "__lambda__",
-                                                          "config": {"code": code}})
+    config = dense_config(
+        layer_class="Lambda", function={"class_name": "__lambda__", "config": {"code": code}}
+    )
     path = write_archive(tmp_path / "m.keras", config, dense_weights())
     with pytest.raises(UnsupportedLayerError, match="never runs code"):
         load_model(path)

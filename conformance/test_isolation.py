@@ -31,7 +31,10 @@ print("loaded", len(paths))
 
 def test_engine_imports_and_runs_without_tensorflow_or_keras():
     result = subprocess.run(
-        [sys.executable, "-c", BLOCKER + RUN], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", BLOCKER + RUN],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
