@@ -2,6 +2,7 @@
 
 import json
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -182,3 +183,51 @@ def test_config_that_is_json_but_not_a_model(tmp_path):
     path = write_archive(tmp_path / "m.keras", raw_config=json.dumps([1, 2]), weights={})
     with pytest.raises(ModelFileError, match="not a Keras model config"):
         load_model(path)
+
+
+GOLDEN_LAYERS = Path(__file__).resolve().parent.parent / "golden" / "layers"
+TEXT_MODEL = GOLDEN_LAYERS / "textvec-then-embedding-then-lstm-raw-strings.keras"
+TOKEN_MODEL = GOLDEN_LAYERS / "embedding-mask-passes-through-dense.keras"
+
+
+def test_numbers_to_a_text_model():
+    with pytest.raises(InputError, match="expects raw strings.*found numbers"):
+        load_model(TEXT_MODEL).predict(np.zeros((2, 1), np.float32))
+
+
+def test_text_model_with_wrong_shape():
+    with pytest.raises(InputError, match=r"\(batch,\) or \(batch, 1\), found shape \(2, 2\)"):
+        load_model(TEXT_MODEL).predict(np.array([["a", "b"], ["c", "d"]]))
+
+
+def test_text_model_accepts_lists_and_empty_strings():
+    probs = load_model(TEXT_MODEL).predict(["", "apa kabar"])
+    assert probs.shape[0] == 2 and np.isfinite(probs).all()
+
+
+def test_empty_batch_of_text():
+    probs = load_model(TEXT_MODEL).predict(np.array([], dtype=str))
+    assert probs.shape[0] == 0 and probs.dtype == np.float32
+
+
+def test_token_id_outside_the_embedding():
+    model = load_model(TOKEN_MODEL)
+    input_dim = next(layer for layer in model.layers if layer.class_name == "Embedding").input_dim
+    ids = np.ones((2, model.input_shape[1]), np.int32)
+    ids[1, 0] = input_dim
+    with pytest.raises(InputError, match=rf"token ids in \[0, {input_dim}\), found {input_dim}"):
+        model.predict(ids)
+
+
+def test_negative_token_id():
+    model = load_model(TOKEN_MODEL)
+    ids = np.ones((1, model.input_shape[1]), np.int32)
+    ids[0, -1] = -3
+    with pytest.raises(InputError, match="found -3"):
+        model.predict(ids)
+
+
+def test_fractional_token_ids():
+    model = load_model(TOKEN_MODEL)
+    with pytest.raises(InputError, match="non-integer"):
+        model.predict(np.full((1, model.input_shape[1]), 1.5))

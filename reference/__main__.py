@@ -1,4 +1,4 @@
-"""Command line: python -m reference evaluate | summary.
+"""Command line: python -m reference evaluate | diff | summary.
 
 The evaluation needs the dataset loaders and scikit-learn (the "test" extra); the engine
 itself does not.
@@ -29,6 +29,16 @@ def main(argv=None):
     evaluate.add_argument("--samples", type=int, help="only the first N test samples")
     evaluate.add_argument("--batch-size", type=int)
 
+    diff = commands.add_parser(
+        "diff", help="compare the engine with live Keras layer by layer; exit 1 on divergence"
+    )
+    diff.add_argument("model", help="a .keras file")
+    source = diff.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", choices=["cifar10", "nusax"], help="test-set inputs")
+    source.add_argument("--input", help="a .npy file of inputs (strings for text models)")
+    diff.add_argument("--samples", type=int, default=64, help="how many inputs (default 64)")
+    diff.add_argument("--source", help="dataset location, as for evaluate")
+
     summary = commands.add_parser("summary", help="print the layers the engine reads from a model")
     summary.add_argument("model")
 
@@ -39,6 +49,8 @@ def main(argv=None):
 
             print(load_model(args.model).summary())
             return 0
+        if args.command == "diff":
+            return _diff(args)
         return _evaluate(args, parser)
     except EngineError as exc:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -70,6 +82,40 @@ def _evaluate(args, parser):
             f"{evaluation.MAX_PROB_DIFF:g}): {', '.join(failed)}"
         )
         return 1
+    return 0
+
+
+def _diff(args):
+    from conformance import evaluation
+    from conformance.tolerances import TOLERANCES
+
+    from . import load_model
+    from .diff import diff_rows, format_rows
+
+    if args.samples is not None and args.samples < 1:
+        print("error: --samples must be at least 1", file=sys.stderr)
+        return 2
+    if args.input:
+        x = np.load(args.input, allow_pickle=False)[: args.samples]
+    else:
+        x, _ = evaluation.load_test_set(args.dataset, source=args.source, samples=args.samples)
+    model = load_model(args.model)
+    engine_layers = list(zip(model.layers, model.trace(x)))
+    if not evaluation.keras_available():
+        print("Keras is not installed: showing the engine's layer outputs alone.")
+        for layer, (name, out) in engine_layers:
+            print(f"{name:<28} {layer.class_name:<22} {out.shape}")
+        return 0
+    from conformance import keras_runner
+
+    keras_layers = keras_runner.layer_outputs(keras_runner.load(args.model), x)
+    text, first_bad = format_rows(diff_rows(engine_layers, keras_layers, TOLERANCES))
+    print(f"{args.model}: {len(x)} inputs, engine against Keras layer by layer\n")
+    print(text)
+    if first_bad is not None:
+        print(f"\nfirst divergence at layer {engine_layers[first_bad][1][0]!r}")
+        return 1
+    print("\nevery layer within tolerance")
     return 0
 
 

@@ -51,18 +51,33 @@ class Model:
         inner = config.get("config")
         if not isinstance(inner, dict):
             raise ModelFileError(f"config.json in {self.path!r}: 'config' is not an object")
-        self.name = inner.get("name", "model")
-        if class_name == "Sequential":
-            self._read_sequential(inner)
-        elif class_name in ("Functional", "Model"):
-            self._read_functional(inner)
-        else:
+        self.name = str(inner.get("name", "model"))
+        if class_name not in ("Sequential", "Functional", "Model"):
             raise UnsupportedLayerError(
                 self.name,
                 str(class_name),
                 "expected a Sequential or Functional model (subclassed models carry code)",
             )
-        self._build(archive)
+        try:
+            if class_name == "Sequential":
+                self._read_sequential(inner)
+            else:
+                self._read_functional(inner)
+            self._build(archive)
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            AttributeError,
+            IndexError,
+            ArithmeticError,
+        ) as exc:
+            # A config of the right overall form whose values make no sense (a list where a
+            # number belongs, say): report it as a bad file, never as a crash of the engine.
+            raise ModelFileError(
+                f"config.json in {self.path!r} does not describe a model the engine can build: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
 
     # Reading the config -------------------------------------------------------------------
 
@@ -98,6 +113,18 @@ class Model:
         self.input_dtype = config.get("dtype") or "float32"
         if isinstance(self.input_dtype, dict):
             self.input_dtype = (self.input_dtype.get("config") or {}).get("name", "float32")
+        if self.input_dtype not in NUMERIC_DTYPES | {"string"}:
+            raise UnsupportedLayerError(
+                str(config.get("name", "input")),
+                "InputLayer",
+                f"input dtype {self.input_dtype!r}; expected one of "
+                f"{sorted(NUMERIC_DTYPES | {'string'})}",
+            )
+        if not all(d is None or (isinstance(d, int) and d >= 0) for d in self.input_shape):
+            raise ModelFileError(
+                f"config.json in {self.path!r}: InputLayer batch_shape {shape!r} is not a list "
+                "of sizes"
+            )
         if config.get("sparse") or config.get("ragged"):
             raise UnsupportedLayerError(
                 config.get("name", "input"), "InputLayer", "sparse or ragged inputs"

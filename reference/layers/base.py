@@ -1,6 +1,6 @@
 """What every layer shares: reading its config options, and the interface the model calls."""
 
-from ..errors import UnsupportedLayerError
+from ..errors import ModelFileError, UnsupportedLayerError
 
 # Config keys that only matter while training or saving; they never change a forward pass.
 TRAINING_ONLY_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
@@ -20,12 +20,30 @@ class Options:
         self.config = dict(config)
         self.used = set()
 
-    def take(self, key, default=None, allowed=None):
+    def take(self, key, default=None, allowed=None, kind=None, minimum=None, optional=False):
+        """The value of a config key, checked against allowed values or a type and minimum.
+
+        kind is int, bool or str; optional lets None through as well.
+        """
         self.used.add(key)
         value = self.config.get(key, default)
+        if value is None and optional:
+            return value
         if allowed is not None and value not in allowed:
             self.unsupported(key, value, f"supported: {sorted(map(repr, allowed))}")
+        if kind is not None:
+            # bool is an int in Python; a config's true/false must not pass as a count.
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                self.invalid(key, value, f"expected {'an' if kind is int else 'a'} {kind.__name__}")
+            if minimum is not None and value < minimum:
+                self.invalid(key, value, f"expected at least {minimum}")
         return value
+
+    def invalid(self, key, value, expected):
+        raise ModelFileError(
+            f"layer {self.layer_name!r} ({self.class_name}): option {key}={value!r} is invalid; "
+            f"{expected}"
+        )
 
     def ignore(self, *keys):
         """Marks keys that are read but have no effect at inference (dropout rates, unroll)."""
@@ -57,17 +75,17 @@ class Options:
 
 
 def tuple_of(value, rank, layer_name, class_name, key):
-    """An int or a list from a config as a tuple of `rank` ints."""
-    if isinstance(value, int):
-        return (value,) * rank
+    """A positive int or a list of them from a config, as a tuple of `rank` ints."""
+    values = (value,) * rank if isinstance(value, int) else value
     if (
-        isinstance(value, (list, tuple))
-        and len(value) == rank
-        and all(isinstance(v, int) for v in value)
+        isinstance(values, (list, tuple))
+        and len(values) == rank
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values)
     ):
-        return tuple(value)
-    raise UnsupportedLayerError(
-        layer_name, class_name, f"option {key}={value!r}: expected an int or {rank} ints"
+        return tuple(values)
+    raise ModelFileError(
+        f"layer {layer_name!r} ({class_name}): option {key}={value!r} is invalid; expected a "
+        f"positive int or {rank} positive ints"
     )
 
 

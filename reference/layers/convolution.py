@@ -1,6 +1,5 @@
 """Conv2D with channels_last data, TensorFlow's "same" padding rule."""
 
-
 from .. import activations
 from ..keras_file import expect_weights
 from ._windows import output_size, pad_spatial, windows
@@ -18,14 +17,14 @@ class Conv2D(Layer):
 
     def read_config(self, options):
         take = options.take
-        self.filters = take("filters")
+        self.filters = take("filters", kind=int, minimum=1)
         self.kernel_size = tuple_of(take("kernel_size"), 2, self.name, "Conv2D", "kernel_size")
         self.strides = tuple_of(take("strides", 1), 2, self.name, "Conv2D", "strides")
         self.dilation = tuple_of(take("dilation_rate", 1), 2, self.name, "Conv2D", "dilation_rate")
         self.padding = take("padding", "valid", allowed={"valid", "same"})
         take("data_format", "channels_last", allowed={"channels_last", None})
         take("groups", 1, allowed={1})
-        self.use_bias = take("use_bias", True)
+        self.use_bias = take("use_bias", True, kind=bool)
         self.activation = activations.get(take("activation"), self.name, "Conv2D")
         if max(self.strides) > 1 and max(self.dilation) > 1:
             options.unsupported(

@@ -13,8 +13,8 @@ class Dense(Layer):
     class_name = "Dense"
 
     def read_config(self, options):
-        self.units = options.take("units")
-        self.use_bias = options.take("use_bias", True)
+        self.units = options.take("units", kind=int, minimum=1)
+        self.use_bias = options.take("use_bias", True, kind=bool)
         self.activation = activations.get(options.take("activation"), self.name, "Dense")
         options.ignore("quantization_config", "lora_rank", "lora_alpha")
         if options.config.get("quantization_config") or options.config.get("lora_rank"):

@@ -74,7 +74,7 @@ class _GlobalPooling2D(Layer):
 
     def read_config(self, options):
         options.take("data_format", "channels_last", allowed={"channels_last", None})
-        self.keepdims = options.take("keepdims", False)
+        self.keepdims = options.take("keepdims", False, kind=bool)
 
     def build(self, input_shape, archive):
         if len(input_shape) != 4:

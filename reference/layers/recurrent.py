@@ -23,16 +23,16 @@ class _Recurrent(Layer):
 
     def read_config(self, options):
         take = options.take
-        self.units = take("units")
+        self.units = take("units", kind=int, minimum=1)
         self.activation = activations.get(take("activation", "tanh"), self.name, self.class_name)
         if self.has_recurrent_activation:
             self.recurrent_activation = activations.get(
                 take("recurrent_activation", "sigmoid"), self.name, self.class_name
             )
-        self.use_bias = take("use_bias", True)
-        self.return_sequences = take("return_sequences", False)
-        self.go_backwards = take("go_backwards", False)
-        self.zero_output_for_mask = take("zero_output_for_mask", False)
+        self.use_bias = take("use_bias", True, kind=bool)
+        self.return_sequences = take("return_sequences", False, kind=bool)
+        self.go_backwards = take("go_backwards", False, kind=bool)
+        self.zero_output_for_mask = take("zero_output_for_mask", False, kind=bool)
         take("return_state", False, allowed={False})
         take("stateful", False, allowed={False})
         # Dropout only acts in training; unroll, implementation and cuDNN compute the same
@@ -154,7 +154,7 @@ class GRU(_Recurrent):
 
     def read_config(self, options):
         super().read_config(options)
-        self.reset_after = options.take("reset_after", True)
+        self.reset_after = options.take("reset_after", True, kind=bool)
 
     def bias_shape(self):
         # reset_after keeps separate input and recurrent biases, one row each.

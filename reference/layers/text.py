@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from ..errors import WeightMismatchError
+from ..errors import ModelFileError, WeightMismatchError
 from .base import Layer
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -27,7 +27,7 @@ class TextVectorization(Layer):
 
     def read_config(self, options):
         take = options.take
-        self.max_tokens = take("max_tokens")
+        self.max_tokens = take("max_tokens", kind=int, minimum=1, optional=True)
         self.standardize = take(
             "standardize",
             "lower_and_strip_punctuation",
@@ -39,7 +39,9 @@ class TextVectorization(Layer):
         take("ragged", False, allowed={False})
         take("sparse", False, allowed={False})
         take("encoding", "utf-8", allowed={"utf-8", "UTF-8"})
-        self.output_sequence_length = take("output_sequence_length")
+        self.output_sequence_length = take(
+            "output_sequence_length", kind=int, minimum=1, optional=True
+        )
         self.config_vocabulary = take("vocabulary")
         options.ignore("pad_to_max_tokens", "idf_weights", "vocabulary_size")
 
@@ -55,8 +57,18 @@ class TextVectorization(Layer):
         layer_path = archive.weights.layer_path(self.name)
         raw = archive.asset(layer_path, "vocabulary.txt") if layer_path else None
         if raw is not None:
-            tokens = raw.decode("utf-8").split("\n")
+            try:
+                tokens = raw.decode("utf-8").split("\n")
+            except UnicodeDecodeError as exc:
+                raise ModelFileError(
+                    f"layer {self.name!r} (TextVectorization): vocabulary.txt is not UTF-8: {exc}"
+                ) from exc
         elif isinstance(self.config_vocabulary, list):
+            if not all(isinstance(token, str) for token in self.config_vocabulary):
+                raise ModelFileError(
+                    f"layer {self.name!r} (TextVectorization): expected a vocabulary of strings, "
+                    f"found {self.config_vocabulary[:5]!r}"
+                )
             tokens = list(self.config_vocabulary)
             if tokens[:1] != [""]:
                 tokens = ["", "[UNK]", *tokens]

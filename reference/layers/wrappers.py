@@ -40,6 +40,12 @@ class Bidirectional(Layer):
                 backward_config.get("class_name"),
                 "the two directions must differ in go_backwards",
             )
+        if self.forward.return_sequences != self.backward.return_sequences:
+            options.invalid(
+                "backward_layer",
+                backward_config.get("class_name"),
+                "both directions must agree on return_sequences",
+            )
         self.return_sequences = self.forward.return_sequences
 
     def build(self, input_shape, archive):
