@@ -1,0 +1,149 @@
+"""Live differential tests: Hypothesis draws layer configurations and inputs, Keras and the
+engine run them, and they must agree within the conformance tolerances.
+
+A failure shrinks to a minimal configuration; each one found becomes a case in cases.py.
+Run them alone with `-m keras`. They need TensorFlow; where it is missing they are skipped,
+unless CONFORMANCE_REQUIRE_KERAS=1 (set by `nox -s conformance`) makes that a failure.
+"""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance.tolerances import TOLERANCES, compare
+
+if os.environ.get("CONFORMANCE_REQUIRE_KERAS") == "1":
+    from conformance import keras_runner
+else:
+    keras_runner = pytest.importorskip("conformance.keras_runner", reason="needs TensorFlow")
+
+from reference import load_model  # noqa: E402
+
+pytestmark = pytest.mark.keras
+LIVE = settings(
+    max_examples=int(os.environ.get("LIVE_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=os.environ.get("LIVE_RANDOM") != "1",
+)
+ACTIVATIONS = st.sampled_from(["linear", "relu", "tanh", "sigmoid", "elu", "gelu", "softmax"])
+
+
+def run_both(tmp_path, layers, x, seed, family):
+    """Builds a Sequential model in Keras, gives it distinct random weights, saves it, and
+    compares Keras's prediction with the engine's on the saved file."""
+    keras = keras_runner.keras
+    keras.backend.clear_session()
+    dtype = "int32" if x.dtype.kind == "i" else "float32"
+    model = keras.Sequential([keras.Input(shape=x.shape[1:], dtype=dtype), *layers])
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(0, 0.6, w.shape).astype(np.float32) for w in model.get_weights()])
+    path = tmp_path / "live.keras"
+    model.save(path)
+    expected = keras_runner.predict(model, x)
+
+    actual = load_model(path).predict(x)
+
+    config = [layer.get_config() for layer in layers]
+    problem = compare(actual, expected.astype(np.float32), TOLERANCES[family])
+    assert problem is None, f"{family} {config}: {problem}"
+
+
+@st.composite
+def conv_cases(draw):
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    dilated = draw(st.booleans())
+    strides = (1, 1) if dilated else (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilated else (1, 1)
+    reach = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    height = draw(st.integers(reach[0] if padding == "valid" else 1, 9))
+    width = draw(st.integers(reach[1] if padding == "valid" else 1, 9))
+    options = dict(
+        filters=draw(st.integers(1, 4)),
+        kernel_size=kernel,
+        strides=strides,
+        padding=padding,
+        dilation_rate=dilation,
+        use_bias=draw(st.booleans()),
+        activation=draw(ACTIVATIONS),
+    )
+    return options, (draw(st.integers(1, 3)), height, width, draw(st.integers(1, 3)))
+
+
+@LIVE
+@given(case=conv_cases(), seed=st.integers(0, 2**16))
+def test_conv2d_agrees_with_keras(tmp_path, case, seed):
+    options, shape = case
+    x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+    run_both(tmp_path, [keras_runner.keras.layers.Conv2D(**options)], x, seed, "convolution")
+
+
+@st.composite
+def pooling_cases(draw):
+    pool = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    strides = draw(st.none() | st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    low = pool if padding == "valid" else (1, 1)
+    shape = (
+        draw(st.integers(1, 3)),
+        draw(st.integers(low[0], 8)),
+        draw(st.integers(low[1], 8)),
+        draw(st.integers(1, 3)),
+    )
+    kind = draw(st.sampled_from(["MaxPooling2D", "AveragePooling2D"]))
+    return kind, dict(pool_size=pool, strides=strides, padding=padding), shape
+
+
+@LIVE
+@given(case=pooling_cases(), seed=st.integers(0, 2**16), negative=st.booleans())
+def test_pooling_agrees_with_keras(tmp_path, case, seed, negative):
+    kind, options, shape = case
+    x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+    if negative:
+        x = -np.abs(x) - 1  # a padded zero would win a max
+    layer = getattr(keras_runner.keras.layers, kind)(**options)
+    run_both(tmp_path, [layer], x, seed, "pooling")
+
+
+@st.composite
+def recurrent_cases(draw):
+    cell = draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]))
+    options = dict(
+        units=draw(st.integers(1, 4)),
+        return_sequences=draw(st.booleans()),
+        go_backwards=draw(st.booleans()),
+        use_bias=draw(st.booleans()),
+    )
+    if cell == "GRU":
+        options["reset_after"] = draw(st.booleans())
+    if cell != "SimpleRNN":
+        options["recurrent_activation"] = draw(st.sampled_from(["sigmoid", "hard_sigmoid"]))
+    options["activation"] = draw(st.sampled_from(["tanh", "relu", "softsign"]))
+    wrapper = draw(st.sampled_from([None, "concat", "sum", "ave", "mul"]))
+    if wrapper is not None:
+        options["go_backwards"] = False
+    batch, steps = draw(st.integers(1, 4)), draw(st.integers(1, 6))
+    ids = draw(
+        st.lists(
+            st.lists(st.integers(0, 6), min_size=steps, max_size=steps),
+            min_size=batch,
+            max_size=batch,
+        )
+    )
+    return cell, options, wrapper, np.array(ids, np.int32), draw(st.booleans())
+
+
+@LIVE
+@given(case=recurrent_cases(), seed=st.integers(0, 2**16))
+def test_recurrent_layers_with_masks_agree_with_keras(tmp_path, case, seed):
+    cell, options, wrapper, ids, mask_zero = case
+    layers = keras_runner.keras.layers
+    recurrent = getattr(layers, cell)(**options)
+    if wrapper is not None:
+        recurrent = layers.Bidirectional(recurrent, merge_mode=wrapper)
+    stack = [layers.Embedding(7, 3, mask_zero=mask_zero), recurrent]
+    run_both(tmp_path, stack, ids, seed, "wrappers" if wrapper else "recurrent")
