@@ -294,6 +294,7 @@ def _cases() -> list[Case]:
         )
     # Naive formulas overflow here: exp(100) is inf in float32.
     for name in [
+        "tanh",
         "softmax",
         "log_softmax",
         "softplus",
@@ -1294,6 +1295,12 @@ def _cases() -> list[Case]:
         strings("!!! ... ???", "x-ray, don't!", "c.a.t", "(mat) [on] {a}"),
         "ASCII punctuation is removed, even inside words",
     )
+    text(
+        "punctuation-between-words-leaves-no-token",
+        {"output_sequence_length": 8},
+        strings("the cat - sat , on the mat !", "hello ... world", "a dog ; a cat", "! ?"),
+        "punctuation standing alone is stripped before the split, so it leaves no empty token",
+    )
     indonesian = [
         "saya",
         "makan",
@@ -1420,6 +1427,13 @@ def _cases() -> list[Case]:
 
 
 CASES: tuple[Case, ...] = tuple(_cases())
+
+# The cases whose output mask the suite checks: those with an Embedding that starts a mask.
+MASKED: tuple[Case, ...] = tuple(
+    case
+    for case in CASES
+    if any(name == "Embedding" and kwargs.get("mask_zero") for name, kwargs in case.layers)
+)
 
 _BY_ID = {case.id: case for case in CASES}
 assert len(_BY_ID) == len(CASES), "case ids must be unique"

@@ -1,0 +1,1 @@
+"""Example engines for `pytest --engine`: how an engine plugs into the suite."""
