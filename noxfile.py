@@ -8,12 +8,15 @@ nox.options.reuse_existing_virtualenvs = True
 
 @nox.session
 def conformance(session):
-    """The conformance suite, in parallel; it needs no TensorFlow.
+    """The conformance suite, in parallel.
 
-    Extra arguments go to pytest, e.g. `nox -s conformance -- -k lstm` or
-    `-- --engine mypackage.engine:load_model`.
+    The per-layer and full-model tests need no TensorFlow (a test proves the engine runs
+    without it); Keras is installed for the live differential tests and the experiments'
+    smoke run, which must then run rather than skip. Extra arguments go to pytest, e.g.
+    `nox -s conformance -- -k lstm` or `-- --engine mypackage.engine:load_model`.
     """
-    session.install("-e", ".[test]")
+    session.install("-e", ".[keras,test]")
+    session.env["CONFORMANCE_REQUIRE_KERAS"] = "1"
     session.run("pytest", "-n", "auto", *session.posargs)
 
 
@@ -29,6 +32,17 @@ def evaluate(session):
     """Every golden model through the engine on its real test set, against Keras's predictions."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "reference", "evaluate", "--golden", *session.posargs)
+
+
+@nox.session
+def experiments(session):
+    """The hyperparameter sweeps, then results/ if the conformance gate is open.
+
+    Pick with posargs, e.g. `nox -s experiments -- --network lstm --sweep cells`; `-- --smoke`
+    runs the whole pipeline on a few hundred samples; `-- --report-only` trains nothing.
+    """
+    session.install("-e", ".[experiments]")
+    session.run("python", "-m", "experiments.run", *session.posargs)
 
 
 @nox.session

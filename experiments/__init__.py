@@ -1,0 +1,1 @@
+"""Scripts run with `python -m experiments.NAME`: vendoring data, training models, experiments."""
