@@ -61,6 +61,16 @@ def _token_mask(padding: str, batch: int, steps: int, rng: np.random.Generator) 
     """Which token positions are real (True) rather than padding, per the padding pattern."""
     if padding == "none":
         return np.ones((batch, steps), dtype=bool)
+    if padding == "holes":
+        # Real first and last steps around a hole of random width; the last row alternates.
+        mask = np.ones((batch, steps), dtype=bool)
+        for row in range(batch - 1):
+            start = int(rng.integers(1, steps - 2))
+            mask[row, start : start + int(rng.integers(1, steps - start))] = False
+            mask[row, -1] = True
+        mask[-1, 1::2] = False
+        mask[-1, -1] = True
+        return mask
     lengths = rng.integers(1, steps, size=batch)
     if padding in ("post", "pre"):
         sides = [padding] * batch

@@ -24,7 +24,7 @@ FAMILIES = (
     "wrappers",
     "text",
 )
-PADDINGS = ("none", "post", "pre", "mixed")
+PADDINGS = ("none", "post", "pre", "mixed", "holes")
 FLOAT_DISTS = ("normal", "uniform", "wide")
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -40,6 +40,8 @@ class InputSpec:
     kind "tokens": int32 (batch, time) ids in [1, vocab) with 0 (the mask value) placed by
     `padding`: "post" and "pre" pad every row but the last to a random length in [1, time);
     "mixed" rows are post-padded, pre-padded, all padding, full, then alternate post and pre.
+    "holes" rows have padding in the middle of the sequence (between real tokens), one of them
+    alternating real and padding steps, so a masked step must carry state and output forward.
     kind "strings": the literal `strings`, one per batch row.
     """
 
@@ -60,6 +62,7 @@ class InputSpec:
             batch, time = self.shape
             assert self.padding == "none" or time >= 2, "padding needs at least two steps"
             assert self.padding != "mixed" or batch >= 4, "mixed padding needs four rows"
+            assert self.padding != "holes" or time >= 4, "holes need four steps"
         elif self.kind == "strings":
             assert self.strings and self.shape == (len(self.strings),)
         else:
@@ -910,6 +913,24 @@ def _cases() -> list[Case]:
             tokens(5, 6, 7, "mixed"),
             "reversed processing with masks, outputs in processing order",
         )
+        rec(
+            "masked-holes-in-sequence-return-sequences",
+            {"return_sequences": True},
+            tokens(3, 7, 7, "holes"),
+            "padding between real steps: state and output carried across the hole",
+        )
+        rec(
+            "masked-holes-in-sequence-last-output",
+            {},
+            tokens(3, 7, 7, "holes"),
+            "padding between real steps, last output only",
+        )
+        rec(
+            "masked-holes-in-sequence-go-backwards-return-sequences",
+            {"go_backwards": True, "return_sequences": True},
+            tokens(3, 7, 7, "holes"),
+            "holes walked from the end",
+        )
 
     add(
         "simple-rnn-relu-activation",
@@ -1120,6 +1141,17 @@ def _cases() -> list[Case]:
         floats(3, 1, 4),
         "one timestep: both directions see the same input",
     )
+    for rnn, slug in (("LSTM", "lstm"), ("GRU", "gru")):
+        add(
+            f"bidirectional-{slug}-masked-holes-in-sequence-return-sequences",
+            "wrappers",
+            [
+                embed(),
+                ("Bidirectional", {"layer": (rnn, {"units": 3, "return_sequences": True})}),
+            ],
+            tokens(3, 7, 7, "holes"),
+            "padding between real steps: both directions output zeros there",
+        )
     add(
         "stacked-bidirectional-lstm-then-bidirectional-gru-masked",
         "wrappers",

@@ -519,6 +519,22 @@ def masked_step_outputs_zeros(layer):
     layer.zero_output_for_mask = True
 
 
+@mutant(
+    *RECURRENT,
+    bug="mask read as sequence lengths: the first n steps are run, n = number of real tokens, so "
+    "padding between real tokens shifts which steps count",
+)
+def mask_as_lengths(layer):
+    _wrap(layer, "call", lambda call: lambda x, mask: call(x, _as_lengths(mask)))
+
+
+def _as_lengths(mask):
+    if mask is None:
+        return None
+    lengths = mask.sum(axis=1)
+    return np.arange(mask.shape[1])[None, :] < lengths[:, None]
+
+
 # --------------------------------------------------------------------------------- wrappers
 
 

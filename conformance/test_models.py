@@ -48,3 +48,15 @@ def test_macro_f1_matches_keras(golden_run):
     ours = evaluation.macro_f1(y, probs.argmax(-1))
     theirs = evaluation.macro_f1(y, keras_probs.argmax(-1))
     assert abs(ours - theirs) <= evaluation.F1_TOLERANCE, f"{name}: {ours:.4f} vs {theirs:.4f}"
+
+
+def test_decoded_cifar10_pixels_match_the_recorded_digest(golden_file):
+    """The JPEG decoder here yields exactly the pixels the golden CNN predictions were made on."""
+    from datasets import cifar10
+
+    recorded = golden_file("data/cifar10-test.pixels.sha256").read_text().strip()
+    x, y = cifar10.load("test", source=golden_file("data/cifar10-test.tar.gz"))
+    assert cifar10.pixels_digest(x, y) == recorded, (
+        "the vendored CIFAR-10 JPEGs decode to different pixels with this Pillow/libjpeg; the "
+        "recorded Keras predictions do not apply to them"
+    )

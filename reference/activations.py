@@ -195,6 +195,19 @@ ACTIVATIONS = {
 }
 
 
+def _relu_in_place(x):
+    return np.maximum(x, 0, out=x)
+
+
+# Activations that can overwrite a freshly computed product instead of allocating another array.
+_IN_PLACE = {linear: linear, relu: _relu_in_place}
+
+
+def apply(activation, x):
+    """activation(x), reusing x's memory when the activation allows; x must be a fresh array."""
+    return _IN_PLACE.get(activation, activation)(x)
+
+
 def get(identifier, layer_name="?", class_name="?"):
     """The activation function a config names; None and "linear" are the identity.
 

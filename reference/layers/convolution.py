@@ -66,7 +66,7 @@ class Conv2D(Layer):
         if self.bias is not None:
             y += self.bias
         y = y.reshape(batch, *out_hw, self.filters)
-        return self.activation(y), None
+        return activations.apply(self.activation, y), None
 
     def scratch_elements(self, input_shape):
         kh, kw = self.kernel_size

@@ -34,7 +34,7 @@ class Dense(Layer):
         y = np.matmul(x, self.kernel)
         if self.bias is not None:
             y += self.bias
-        return self.activation(y), mask
+        return activations.apply(self.activation, y), mask
 
 
 class Dropout(Layer):

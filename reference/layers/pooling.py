@@ -34,6 +34,29 @@ class _Pooling2D(Layer):
             for i, n in enumerate((height, width))
         )
 
+    def _reduce(self, x, pad_value, reduce):
+        """Combines the cells of every window with reduce (np.maximum or np.add).
+
+        Walks the window offsets, combining one strided view of the whole batch per offset:
+        kh * kw vectorized operations instead of a reduction over a 6-D view.
+        """
+        out_h, out_w = self._out_hw(x.shape[1], x.shape[2])
+        if out_h == 0 or out_w == 0:
+            return np.zeros((x.shape[0], out_h, out_w, x.shape[3]), np.float32)
+        padded = pad_spatial(x, self.pool_size, self.strides, (1, 1), self.padding, pad_value)
+        (kh, kw), (sh, sw) = self.pool_size, self.strides
+        result = None
+        for i in range(kh):
+            for j in range(kw):
+                view = padded[
+                    :, i : i + (out_h - 1) * sh + 1 : sh, j : j + (out_w - 1) * sw + 1 : sw
+                ]
+                if result is None:
+                    result = np.array(view, dtype=np.float32)
+                else:
+                    reduce(result, view, out=result)
+        return result
+
     def _windows(self, x, pad_value):
         out_hw = self._out_hw(x.shape[1], x.shape[2])
         padded = pad_spatial(x, self.pool_size, self.strides, (1, 1), self.padding, pad_value)
@@ -45,14 +68,14 @@ class MaxPooling2D(_Pooling2D):
 
     def call(self, x, mask):
         # Padding with -inf means a padded cell never wins, even when every real value is < 0.
-        return self._windows(x, -np.inf).max(axis=(3, 4)), None
+        return self._reduce(x, -np.inf, np.maximum), None
 
 
 class AveragePooling2D(_Pooling2D):
     class_name = "AveragePooling2D"
 
     def call(self, x, mask):
-        sums = self._windows(x, 0.0).sum(axis=(3, 4), dtype=np.float32)
+        sums = self._reduce(x, 0.0, np.add)
         if self.padding != "same":
             return sums / np.float32(self.pool_size[0] * self.pool_size[1]), None
         # TensorFlow divides by the number of real (unpadded) cells in each window.

@@ -1,0 +1,1 @@
+"""Loaders for the datasets the baseline models are trained and checked on (CIFAR-10, NusaX)."""

@@ -1,0 +1,328 @@
+"""Benchmark: the reference engine against Keras on the same inputs, in the same run.
+
+    python -m experiments.bench [--repeats 5] [--out results/bench] [--quick]
+
+For each workload it reports the median engine time over the repeats, Keras's best median over
+batch sizes 32 to 1024, their ratio, items per second, a naive per-position loop baseline (timed
+on a subset and scaled), the engine's peak memory, and for convolutions the GFLOP/s reached
+against a float32 matrix product measured in this same run. Times are compared only as ratios
+within one run; nothing here is asserted by the tests.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from reference import load_model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN_MODELS = ROOT / "golden" / "models"
+KERAS_BATCH_SIZES = (32, 128, 256, 1024)
+
+
+def median_seconds(run, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def matmul_gflops(repeats):
+    """float32 GFLOP/s of a large square matrix product with this NumPy's BLAS."""
+    n = 2048
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    seconds = median_seconds(lambda: a @ b, repeats)
+    return 2 * n**3 / seconds / 1e9
+
+
+def peak_bytes(run):
+    """Largest memory NumPy and Python held above the starting point while run() ran."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    try:
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+# Naive baselines: the same mathematics with a Python loop over every output position (or
+# every time step of every sample), as a first from-scratch port typically looks.
+
+
+def naive_conv2d(layer, x):
+    from reference.layers._windows import pad_spatial
+
+    kh, kw = layer.kernel_size
+    kernel = layer.kernel.reshape(kh, kw, -1, layer.filters)
+    padded = pad_spatial(x, layer.kernel_size, layer.strides, layer.dilation, layer.padding)
+    out_h, out_w = layer._out_hw(x.shape[1], x.shape[2])
+    out = np.zeros((x.shape[0], out_h, out_w, layer.filters), np.float32)
+    dh, dw = layer.dilation
+    sh, sw = layer.strides
+    for b in range(x.shape[0]):
+        for i in range(out_h):
+            for j in range(out_w):
+                window = padded[
+                    b,
+                    i * sh : i * sh + (kh - 1) * dh + 1 : dh,
+                    j * sw : j * sw + (kw - 1) * dw + 1 : dw,
+                ]
+                out[b, i, j] = np.tensordot(window, kernel, axes=3)
+    if layer.bias is not None:
+        out += layer.bias
+    return layer.activation(out)
+
+
+def naive_predict(model, x):
+    """The engine's layers, but convolutions per output position and one sample at a time."""
+    outputs = []
+    for sample in range(len(x)):
+        value, mask = x[sample : sample + 1], None
+        if model.takes_text:
+            value = np.asarray(value, dtype=object)
+        for layer in model.layers:
+            if layer.class_name == "Conv2D":
+                value, mask = naive_conv2d(layer, value), None
+            else:
+                value, mask = layer.call(value, mask)
+        outputs.append(value)
+    return np.concatenate(outputs)
+
+
+def keras_best(keras_model, x, repeats, batch_sizes=KERAS_BATCH_SIZES):
+    from conformance import keras_runner
+
+    kx = keras_runner.as_keras_input(x)
+    best = None
+    for batch_size in batch_sizes:
+        keras_model.predict(kx[: min(len(x), batch_size * 2)], batch_size=batch_size, verbose=0)
+        seconds = median_seconds(
+            lambda bs=batch_size: keras_model.predict(kx, batch_size=bs, verbose=0), repeats
+        )
+        if best is None or seconds < best[0]:
+            best = (seconds, batch_size)
+    return best
+
+
+def conv_flops(model, samples):
+    flops = 0
+    for layer, in_shape in zip(model.layers, model.shapes):
+        if layer.class_name == "Conv2D":
+            kh, kw = layer.kernel_size
+            out_h, out_w = layer.out_hw
+            flops += 2 * out_h * out_w * kh * kw * in_shape[-1] * layer.filters
+    return flops * samples
+
+
+def measure(name, path, x, repeats, naive_subset, batch_sizes=KERAS_BATCH_SIZES):
+    from conformance import keras_runner
+
+    print(f"[bench] {name}: {len(x)} items", flush=True)
+    model = load_model(path)
+    model.predict(x[:8])
+    engine = median_seconds(lambda: model.predict(x), repeats)
+    keras_seconds, keras_batch = keras_best(keras_runner.load(path), x, repeats, batch_sizes)
+    subset = x[:naive_subset]
+    naive = median_seconds(lambda: naive_predict(model, subset), 1) * len(x) / len(subset)
+    peak = peak_bytes(lambda: model.predict(x))
+    row = {
+        "workload": name,
+        "items": len(x),
+        "engine_s": engine,
+        "keras_s": keras_seconds,
+        "keras_batch_size": keras_batch,
+        "ratio_to_keras": engine / keras_seconds,
+        "naive_s_scaled": naive,
+        "naive_subset": len(subset),
+        "items_per_s": len(x) / engine,
+        "peak_mib": peak / 2**20,
+    }
+    flops = conv_flops(model, len(x))
+    if flops:
+        row["conv_gflops"] = flops / 1e9
+    print(f"[bench]   engine {engine:.3f} s, Keras {keras_seconds:.3f} s (batch {keras_batch})")
+    return row
+
+
+def random_model(layers, input_shape, dtype, seed=0):
+    """A saved Keras model with random weights (seeded), for workloads that need none trained."""
+    from conformance import keras_runner
+
+    keras = keras_runner.keras
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input(shape=input_shape, dtype=dtype), *layers])
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(0, 0.1, w.shape).astype(np.float32) for w in model.get_weights()])
+    path = Path(tempfile.mkdtemp(prefix="bench-")) / "model.keras"
+    model.save(path)
+    return path
+
+
+def layer_workloads(quick):
+    """(name, saved model, input) for each layer family alone on a typical shape."""
+    from conformance import keras_runner
+
+    layers = keras_runner.keras.layers
+    rng = np.random.default_rng(0)
+    n = 256 if quick else 1024
+    images = rng.standard_normal((n, 32, 32, 32), dtype=np.float32)
+    features = rng.standard_normal((4 * n, 512), dtype=np.float32)
+    ids = rng.integers(0, 5000, (n, 50)).astype(np.int32)
+    ids[:, 40:] = 0
+    sequences = rng.standard_normal((n, 50, 64), dtype=np.float32)
+    texts = np.array([f"kalimat nomor {i} yang cukup panjang untuk diuji, ya!" for i in range(n)])
+    vocabulary = [f"kata{i}" for i in range(2000)] + ["kalimat", "nomor", "yang", "cukup"]
+    return [
+        ("Conv2D 3x3 same, 32->64 ch, 32x32", [layers.Conv2D(64, 3, padding="same")], images),
+        ("Conv2D 5x5 stride 2, 32->32 ch", [layers.Conv2D(32, 5, strides=2)], images),
+        ("MaxPooling2D 2x2", [layers.MaxPooling2D()], images),
+        ("AveragePooling2D 3x3 s2 same", [layers.AveragePooling2D(3, 2, "same")], images),
+        ("GlobalAveragePooling2D", [layers.GlobalAveragePooling2D()], images),
+        ("Dense 512->256 relu", [layers.Dense(256, activation="relu")], features),
+        ("Embedding 5000x64 mask_zero", [layers.Embedding(5000, 64, mask_zero=True)], ids),
+        ("SimpleRNN 64", [layers.SimpleRNN(64)], sequences),
+        ("LSTM 64", [layers.LSTM(64)], sequences),
+        ("GRU 64", [layers.GRU(64)], sequences),
+        (
+            "Bidirectional LSTM 64 sequences",
+            [layers.Bidirectional(layers.LSTM(64, return_sequences=True))],
+            sequences,
+        ),
+        (
+            "TextVectorization",
+            [layers.TextVectorization(vocabulary=vocabulary, output_sequence_length=16)],
+            texts,
+        ),
+    ]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench")
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, 3 repeats")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else max(args.repeats, 5)
+
+    from conformance import evaluation
+
+    gflops = matmul_gflops(repeats)
+    print(f"[bench] float32 matmul: {gflops:.1f} GFLOP/s", flush=True)
+    rows = []
+    cifar, _ = evaluation.load_test_set("cifar10", samples=1000 if args.quick else None)
+    rows.append(
+        measure(
+            "golden CNN, CIFAR-10 test", GOLDEN_MODELS / "cnn_cifar10.keras", cifar, repeats, 20
+        )
+    )
+    texts, _ = evaluation.load_test_set("nusax")
+    for name in ("simplernn_nusax", "lstm_nusax"):
+        rows.append(
+            measure(
+                f"golden {name}, NusaX test", GOLDEN_MODELS / f"{name}.keras", texts, repeats, 20
+            )
+        )
+
+    from conformance import keras_runner
+
+    layers = keras_runner.keras.layers
+    count = 512 if args.quick else 4096
+    ids = np.random.default_rng(1).integers(1, 20000, (count, 100)).astype(np.int32)
+    bilstm = random_model(
+        [
+            layers.Embedding(20000, 64),
+            layers.Bidirectional(layers.LSTM(128, return_sequences=True)),
+            layers.Bidirectional(layers.LSTM(128)),
+            layers.Dense(3, activation="softmax"),
+        ],
+        (100,),
+        "int32",
+    )
+    rows.append(measure("2-layer BiLSTM 128, 100 tokens", bilstm, ids, repeats, 4))
+
+    for name, stack, x in layer_workloads(args.quick):
+        dtype = "string" if x.dtype.kind == "U" else ("int32" if x.dtype.kind == "i" else "float32")
+        shape = (1,) if dtype == "string" else x.shape[1:]
+        rows.append(measure(name, random_model(stack, shape, dtype), x, repeats, 8))
+
+    memory = {}
+    model = load_model(GOLDEN_MODELS / "cnn_cifar10.keras")
+    for batch_size in (None, 64, len(cifar)):
+        memory[str(batch_size)] = (
+            peak_bytes(lambda bs=batch_size: model.predict(cifar, batch_size=bs)) / 2**20
+        )
+
+    for row in rows:
+        if "conv_gflops" in row:
+            row["conv_gflops_per_s"] = row["conv_gflops"] / row["engine_s"]
+            row["fraction_of_matmul"] = row["conv_gflops_per_s"] / gflops
+    report = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "numpy": np.__version__,
+        },
+        "matmul_gflops_per_s": gflops,
+        "repeats": repeats,
+        "cnn_peak_mib_by_batch_size": memory,
+        "rows": rows,
+    }
+    write(args.out, report)
+
+
+def table(report):
+    lines = [
+        f"float32 matmul on this machine: {report['matmul_gflops_per_s']:.1f} GFLOP/s; median of "
+        f"{report['repeats']} repetitions; Keras time is its best batch size.",
+        "",
+        "| workload | items | engine s | Keras s | engine/Keras | items/s | "
+        "naive loop s (scaled) | peak MiB | conv GFLOP/s (% of matmul) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in report["rows"]:
+        conv = (
+            f"{row['conv_gflops_per_s']:.1f} ({row['fraction_of_matmul']:.0%})"
+            if "conv_gflops_per_s" in row
+            else "-"
+        )
+        lines.append(
+            f"| {row['workload']} | {row['items']} | {row['engine_s']:.3f} | {row['keras_s']:.3f} "
+            f"| {row['ratio_to_keras']:.2f}x | {row['items_per_s']:.0f} | "
+            f"{row['naive_s_scaled']:.1f} | {row['peak_mib']:.0f} | {conv} |"
+        )
+    memory = ", ".join(
+        f"batch_size={k}: {v:.0f} MiB" for k, v in report["cnn_peak_mib_by_batch_size"].items()
+    )
+    lines += ["", f"Engine peak memory on the CNN evaluation: {memory}."]
+    return "\n".join(lines)
+
+
+def write(out, report):
+    out.mkdir(parents=True, exist_ok=True)
+    text = table(report)
+    for name, content in (("bench.json", json.dumps(report, indent=2)), ("bench.md", text + "\n")):
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}-")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(content)
+        os.replace(tmp, out / name)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
