@@ -15,7 +15,8 @@ def conformance(session):
     smoke run, which must then run rather than skip. Extra arguments go to pytest, e.g.
     `nox -s conformance -- -k lstm` or `-- --engine mypackage.engine:load_model`.
     """
-    session.install("-e", ".[keras,test]")
+    # The experiments extra: Keras for the live tests, matplotlib for the experiments' smoke run.
+    session.install("-e", ".[experiments]")
     session.env["CONFORMANCE_REQUIRE_KERAS"] = "1"
     session.run("pytest", "-n", "auto", *session.posargs)
 

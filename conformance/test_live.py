@@ -24,7 +24,7 @@ from reference import load_model  # noqa: E402
 
 pytestmark = pytest.mark.keras
 LIVE = settings(
-    max_examples=int(os.environ.get("LIVE_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("LIVE_EXAMPLES", "70")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=os.environ.get("LIVE_RANDOM") != "1",
