@@ -28,6 +28,7 @@ def main(argv=None):
     evaluate.add_argument("--keras-predictions", help=".npy of Keras probabilities to compare")
     evaluate.add_argument("--samples", type=int, help="only the first N test samples")
     evaluate.add_argument("--batch-size", type=int)
+    evaluate.add_argument("--write", help="also write the table to this markdown file")
 
     diff = commands.add_parser(
         "diff", help="compare the engine with live Keras layer by layer; exit 1 on divergence"
@@ -73,7 +74,11 @@ def _evaluate(args, parser):
                 args.model, args.dataset, recorded, args.samples, args.batch_size, args.source
             )
         ]
-    print(evaluation.format_table(rows))
+    table = evaluation.format_table(rows)
+    print(table)
+    if args.write:
+        _write_text(args.write, table + "\n")
+        print(f"\nwrote {args.write}")
     failed = [row.model for row in rows if not row.passed]
     if failed:
         print(
@@ -83,6 +88,19 @@ def _evaluate(args, parser):
         )
         return 1
     return 0
+
+
+def _write_text(path, text):
+    """Writes through a temporary file and a rename, so a reader never sees half a file."""
+    import os
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".evaluate-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
 
 
 def _diff(args):

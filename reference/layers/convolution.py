@@ -1,9 +1,14 @@
 """Conv2D with channels_last data, TensorFlow's "same" padding rule."""
 
+import numpy as np
+
 from .. import activations
 from ..keras_file import expect_weights
 from ._windows import output_size, pad_spatial, windows
 from .base import Layer, tuple_of
+
+# Bytes of the column (im2col) matrix built at once: about the size of a core's L2 cache.
+COLUMN_BYTES = 2 * 1024**2
 
 
 class Conv2D(Layer):
@@ -56,16 +61,22 @@ class Conv2D(Layer):
     def call(self, x, mask):
         batch = x.shape[0]
         out_hw = self._out_hw(x.shape[1], x.shape[2])
+        rows = out_hw[0] * out_hw[1]
 
         x = pad_spatial(x, self.kernel_size, self.strides, self.dilation, self.padding)
         patches = windows(x, self.kernel_size, self.strides, self.dilation, out_hw)
-        # Row order (kh, kw, channels) matches the kernel's reshape above.
-        columns = patches.reshape(batch * out_hw[0] * out_hw[1], -1)
 
-        y = columns @ self.kernel
+        # The column matrix is built a few images at a time, so it stays in cache between
+        # being written and being read by the product.
+        y = np.empty((batch, *out_hw, self.filters), np.float32)
+        step = max(1, COLUMN_BYTES // max(1, 4 * rows * self.kernel.shape[0]))
+        for start in range(0, batch, step):
+            # Row order (kh, kw, channels) matches the kernel's reshape in build().
+            columns = patches[start : start + step].reshape(-1, self.kernel.shape[0])
+            np.matmul(columns, self.kernel, out=y[start : start + step].reshape(-1, self.filters))
+
         if self.bias is not None:
             y += self.bias
-        y = y.reshape(batch, *out_hw, self.filters)
         return activations.apply(self.activation, y), None
 
     def scratch_elements(self, input_shape):
