@@ -31,9 +31,11 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 def sigmoid(x):
-    # exp of a non-positive number never overflows, so both branches are finite.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    # For x below about -88, exp(-x) overflows to inf and 1 / inf gives 0, the float32 limit.
+    with np.errstate(over="ignore"):
+        out = np.exp(-x)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 def hard_sigmoid(x):
@@ -206,6 +208,10 @@ _IN_PLACE = {linear: linear, relu: _relu_in_place}
 def apply(activation, x):
     """activation(x), reusing x's memory when the activation allows; x must be a fresh array."""
     return _IN_PLACE.get(activation, activation)(x)
+
+
+# Functions that act on each element alone; the others (softmax and kin) couple an axis.
+ELEMENTWISE = frozenset(ACTIVATIONS.values()) - {softmax, log_softmax, sparsemax, glu}
 
 
 def get(identifier, layer_name="?", class_name="?"):

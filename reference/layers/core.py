@@ -1,7 +1,5 @@
 """Core layers: InputLayer, Dense, Dropout, Activation, Flatten."""
 
-import numpy as np
-
 from .. import activations
 from ..keras_file import expect_weights
 from .base import Layer
@@ -31,7 +29,8 @@ class Dense(Layer):
         return self.output_shape
 
     def call(self, x, mask):
-        y = np.matmul(x, self.kernel)
+        # One 2-D product whatever the rank: (..., features) flattened to rows.
+        y = (x.reshape(-1, x.shape[-1]) @ self.kernel).reshape(*x.shape[:-1], self.units)
         if self.bias is not None:
             y += self.bias
         return activations.apply(self.activation, y), mask

@@ -77,10 +77,13 @@ class _Recurrent(Layer):
     def call(self, x, mask):
         batch, steps, _ = x.shape
 
-        # Every step's input product at once; only the recurrent product stays in the loop.
-        projected = x @ self.kernel
+        # Every step's input product at once, as one 2-D product; only the recurrent product
+        # stays in the loop.
+        projected = (x.reshape(batch * steps, -1) @ self.kernel).reshape(batch, steps, -1)
         if self.bias is not None:
             projected += self.input_bias()
+        # Steps where no row is masked need no masking work.
+        all_real = np.ones(steps, bool) if mask is None else mask.all(axis=0)
 
         state = self.initial_state(batch)
         output = np.zeros((batch, self.units), np.float32)
@@ -88,7 +91,7 @@ class _Recurrent(Layer):
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         for t in order:
             new_output, new_state = self.step(projected[:, t], state)
-            if mask is not None:
+            if not all_real[t]:
                 keep = mask[:, t, None]
                 new_state = tuple(np.where(keep, n, s) for n, s in zip(new_state, state))
                 fallback = 0.0 if self.zero_output_for_mask else output
@@ -136,10 +139,13 @@ class LSTM(_Recurrent):
         z = projected + h @ self.recurrent_kernel
         i, f, candidate, o = np.split(z, 4, axis=-1)
 
-        i = self.recurrent_activation(i)
-        f = self.recurrent_activation(f)
+        if self.recurrent_activation in activations.ELEMENTWISE:
+            # One call over all four blocks costs less than three; the candidate block of its
+            # result is simply not used.
+            i, f, _, o = np.split(self.recurrent_activation(z), 4, axis=-1)
+        else:
+            i, f, o = (self.recurrent_activation(gate) for gate in (i, f, o))
         c = f * c + i * self.activation(candidate)
-        o = self.recurrent_activation(o)
 
         h = o * self.activation(c)
         return h, (h, c)
@@ -166,24 +172,31 @@ class GRU(_Recurrent):
     def step(self, projected, state):
         (h,) = state
         units = self.units
-        x_z, x_r, x_h = np.split(projected, 3, axis=-1)
+        x_h = projected[:, 2 * units :]
 
         if self.reset_after:
             inner = h @ self.recurrent_kernel
             if self.bias is not None:
                 inner += self.bias[1]
-            r_z, r_r, r_h = np.split(inner, 3, axis=-1)
-            z = self.recurrent_activation(x_z + r_z)
-            r = self.recurrent_activation(x_r + r_r)
+            z, r = self._update_and_reset(projected, inner)
             # The reset gate scales the recurrent product (and its bias) after the matmul.
-            candidate = self.activation(x_h + r * r_h)
+            candidate = self.activation(x_h + r * inner[:, 2 * units :])
         else:
             inner = h @ self.recurrent_kernel[:, : 2 * units]
-            r_z, r_r = np.split(inner, 2, axis=-1)
-            z = self.recurrent_activation(x_z + r_z)
-            r = self.recurrent_activation(x_r + r_r)
+            z, r = self._update_and_reset(projected, inner)
             # The reset gate scales the state before the recurrent product.
             candidate = self.activation(x_h + (r * h) @ self.recurrent_kernel[:, 2 * units :])
 
         h = z * h + (1 - z) * candidate
         return h, (h,)
+
+    def _update_and_reset(self, projected, inner):
+        """The update gate z and the reset gate r from the input and recurrent products."""
+        units = self.units
+        both = projected[:, : 2 * units] + inner[:, : 2 * units]
+        if self.recurrent_activation in activations.ELEMENTWISE:
+            both = self.recurrent_activation(both)
+            return both[:, :units], both[:, units:]
+        return self.recurrent_activation(both[:, :units]), self.recurrent_activation(
+            both[:, units:]
+        )
