@@ -1,4 +1,4 @@
-"""Sessions: conformance, golden, evaluate, lint (and experiments, bench as they land)."""
+"""Sessions: conformance, golden, evaluate, experiments, bench, lint."""
 
 import nox
 
@@ -44,6 +44,16 @@ def experiments(session):
     """
     session.install("-e", ".[experiments]")
     session.run("python", "-m", "experiments.run", *session.posargs)
+
+
+@nox.session
+def bench(session):
+    """The engine against Keras, side by side in one run; writes results/bench/.
+
+    `nox -s bench -- --quick` uses smaller inputs. Times are never asserted anywhere.
+    """
+    session.install("-e", ".[experiments]")
+    session.run("python", "-m", "experiments.bench", *session.posargs)
 
 
 @nox.session
