@@ -1,8 +1,8 @@
 """The experiments' gate: results are written only after the conformance suite has passed on
-exactly the current engine code, suite code and fixtures.
+exactly the current engine code, suite code, data loaders and fixtures.
 
-A passing full run of the suite records a fingerprint (SHA-256 over the engine's and the suite's
-source files and golden/manifest.json) in .conformance/pass.json. The gate recomputes the
+A passing full run of the suite records a fingerprint (SHA-256 over the source files of the
+engine, the suite and the data loaders, and golden/manifest.json) in .conformance/pass.json. The gate recomputes the
 fingerprint and re-verifies every fixture against the manifest; any edit since the passing run
 makes the record stale.
 """
@@ -18,7 +18,7 @@ from conformance import manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 STAMP = ROOT / ".conformance" / "pass.json"
-FINGERPRINTED = ("reference", "conformance")
+FINGERPRINTED = ("reference", "conformance", "datasets")
 
 
 class GateClosed(RuntimeError):
@@ -26,7 +26,8 @@ class GateClosed(RuntimeError):
 
 
 def fingerprint(root=ROOT):
-    """SHA-256 over every .py file of the engine and the suite, and the fixture manifest."""
+    """SHA-256 over every .py file of the engine, the suite and the data loaders, and the
+    fixture manifest."""
     root = Path(root)
     digest = hashlib.sha256()
     files = sorted(

@@ -402,11 +402,12 @@ def _cache_path(path, split, cache_dir):
         digest.update(f"{max((s.st_mtime_ns for s in stats), default=0)}\n".encode())
         digest.update(f"{sum(s.st_size for s in stats)}\n".encode())
     else:
-        digest.update(b"file\n" + _file_sha256(path).encode())
+        digest.update(b"file\n" + file_sha256(path).encode())
     return directory / f"cifar10-{split}-{digest.hexdigest()[:24]}.npz"
 
 
-def _file_sha256(path):
+def file_sha256(path):
+    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

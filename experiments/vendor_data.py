@@ -15,12 +15,12 @@ import argparse
 import gzip
 import hashlib
 import io
-import os
 import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
 
 from datasets import cifar10, nusax
+from experiments.sweeps import write_atomic
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_CIFAR10 = Path("/work/shared/datasets/cifar10/cifar10-jpg.tar.gz")
@@ -131,22 +131,22 @@ def vendor_cifar10(source, out):
     payload = compressed.getvalue()
 
     target = out / "cifar10-test.tar.gz"
-    _write_atomic(target, payload)
+    write_atomic(target, payload)
     print(f"Wrote {target} ({len(wanted)} images, {len(payload) / 1e6:.2f} MB)")
 
     attribution = CIFAR10_ATTRIBUTION.format(
         source_name=Path(source).name,
-        source_sha256=_sha256_file(source),
+        source_sha256=cifar10.file_sha256(source),
         n_images=len(wanted),
         output_sha256=hashlib.sha256(payload).hexdigest(),
     )
-    _write_atomic(out / "cifar10-ATTRIBUTION.md", attribution.encode())
+    write_atomic(out / "cifar10-ATTRIBUTION.md", attribution.encode())
 
     # Decode the archive just written, without any cache, and pin the pixels it yields.
     with tempfile.TemporaryDirectory() as cache:
         x, y = cifar10.load("test", source=target, cache_dir=cache)
     digest = cifar10.pixels_digest(x, y)
-    _write_atomic(out / "cifar10-test.pixels.sha256", f"{digest}\n".encode())
+    write_atomic(out / "cifar10-test.pixels.sha256", f"{digest}\n".encode())
     print(f"Decoded pixels and labels: sha256 {digest}")
     print(f"Wrote {out / 'cifar10-ATTRIBUTION.md'}")
 
@@ -161,29 +161,9 @@ def vendor_nusax(source, out):
     for split in nusax.SPLITS:
         nusax.load(split, directory=source)  # refuse to vendor files the loader would reject
     for name in NUSAX_FILES:
-        _write_atomic(out / name, (Path(source) / name).read_bytes())
-    _write_atomic(out / "ATTRIBUTION.md", NUSAX_ATTRIBUTION.encode())
+        write_atomic(out / name, (Path(source) / name).read_bytes())
+    write_atomic(out / "ATTRIBUTION.md", NUSAX_ATTRIBUTION.encode())
     print(f"Wrote {', '.join(NUSAX_FILES)} and ATTRIBUTION.md to {out}")
-
-
-def _sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _write_atomic(path, payload):
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.chmod(temp, 0o644)  # mkstemp creates 0600 files
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)
 
 
 if __name__ == "__main__":
