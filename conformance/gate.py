@@ -2,9 +2,9 @@
 exactly the current engine code, suite code, data loaders and fixtures.
 
 A passing full run of the suite records a fingerprint (SHA-256 over the source files of the
-engine, the suite and the data loaders, and golden/manifest.json) in .conformance/pass.json. The gate recomputes the
-fingerprint and re-verifies every fixture against the manifest; any edit since the passing run
-makes the record stale.
+engine, the suite and the data loaders, and golden/manifest.json) in .conformance/pass.json.
+The gate recomputes the fingerprint and re-verifies every fixture against the manifest; any
+edit since the passing run makes the record stale.
 """
 
 import hashlib
