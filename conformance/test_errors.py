@@ -231,3 +231,63 @@ def test_fractional_token_ids():
     model = load_model(TOKEN_MODEL)
     with pytest.raises(InputError, match="non-integer"):
         model.predict(np.full((1, model.input_shape[1]), 1.5))
+
+
+# Regressions found by test_fuzz.py: each was an unguarded exception before.
+
+
+def _mutated_copy(tmp_path, source, edit):
+    """A copy of a golden model whose config.json is changed by edit(config)."""
+    with zipfile.ZipFile(source) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    config = json.loads(members["config.json"])
+    edit(config)
+    members["config.json"] = json.dumps(config).encode()
+    path = tmp_path / "mutated.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+CONV_MODEL = GOLDEN_LAYERS / "conv2d-same-stride2-even-input.keras"
+BIDI_MODEL = GOLDEN_LAYERS / "bidirectional-gru-masked-mixed-padding-concat-return-sequences.keras"
+
+
+@pytest.mark.parametrize("strides", [0, False, [2, -1], "2"])
+def test_conv_strides_that_are_not_positive_ints(tmp_path, strides):
+    def edit(config):
+        config["config"]["layers"][1]["config"]["strides"] = strides
+
+    with pytest.raises(ModelFileError, match="strides=.*expected a positive int"):
+        load_model(_mutated_copy(tmp_path, CONV_MODEL, edit))
+
+
+def test_input_dtype_that_is_not_a_dtype_name(tmp_path):
+    def edit(config):
+        config["config"]["layers"][0]["config"]["dtype"] = [None]
+
+    with pytest.raises(UnsupportedLayerError, match=r"input dtype \[None\]"):
+        load_model(_mutated_copy(tmp_path, TOKEN_MODEL, edit))
+
+
+def test_bidirectional_halves_that_disagree_on_return_sequences(tmp_path):
+    def edit(config):
+        wrapper = config["config"]["layers"][2]["config"]
+        wrapper["layer"]["config"]["return_sequences"] = False
+        wrapper.setdefault("backward_layer", {}).setdefault("config", {})
+
+    path = _mutated_copy(tmp_path, BIDI_MODEL, edit)
+    with pytest.raises(EngineError, match="return_sequences"):
+        load_model(path)
+
+
+def test_float_token_ids_are_truncated_like_keras(tmp_path):
+    """With the input declared float32, Keras's Embedding casts ids to int, truncating."""
+
+    def edit(config):
+        config["config"]["layers"][0]["config"]["dtype"] = "float32"
+
+    model = load_model(_mutated_copy(tmp_path, TOKEN_MODEL, edit))
+    ids = np.ones((1, model.input_shape[1]), np.float32)
+    np.testing.assert_array_equal(model.predict(ids + 0.7), model.predict(ids))

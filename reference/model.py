@@ -113,12 +113,12 @@ class Model:
         self.input_dtype = config.get("dtype") or "float32"
         if isinstance(self.input_dtype, dict):
             self.input_dtype = (self.input_dtype.get("config") or {}).get("name", "float32")
-        if self.input_dtype not in NUMERIC_DTYPES | {"string"}:
+        known = NUMERIC_DTYPES | {"string"}
+        if not isinstance(self.input_dtype, str) or self.input_dtype not in known:
             raise UnsupportedLayerError(
                 str(config.get("name", "input")),
                 "InputLayer",
-                f"input dtype {self.input_dtype!r}; expected one of "
-                f"{sorted(NUMERIC_DTYPES | {'string'})}",
+                f"input dtype {self.input_dtype!r}; expected one of {sorted(known)}",
             )
         if not all(d is None or (isinstance(d, int) and d >= 0) for d in self.input_shape):
             raise ModelFileError(
