@@ -53,6 +53,17 @@ def test_truncated_archive(dense_file):
         load_model(dense_file)
 
 
+def test_corrupted_member_bytes(dense_file):
+    """A flipped byte inside the compressed weights: the zip's CRC check catches it."""
+    data = bytearray(dense_file.read_bytes())
+    with zipfile.ZipFile(dense_file) as archive:
+        info = archive.getinfo("model.weights.h5")
+    data[info.header_offset + 30 + len(info.filename) + info.compress_size // 2] ^= 0xFF
+    dense_file.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="corrupt|decompress|not a readable HDF5"):
+        load_model(dense_file)
+
+
 def test_config_not_json(tmp_path):
     path = write_archive(tmp_path / "m.keras", raw_config=b"{not json", weights=dense_weights())
     with pytest.raises(ModelFileError, match="not valid JSON"):
