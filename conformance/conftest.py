@@ -22,6 +22,8 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    # Resolving --engine here, once, makes a mistyped engine stop the run with one message.
+    resolve_engine(config.getoption("--engine"))
     report.configure(config)
 
 
@@ -30,7 +32,14 @@ def resolve_engine(spec):
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
         raise pytest.UsageError(f"--engine expects package.module:factory, found {spec!r}")
-    return getattr(importlib.import_module(module_name), attribute)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise pytest.UsageError(f"--engine {spec!r}: cannot import {module_name!r}: {exc}") from exc
+    factory = getattr(module, attribute, None)
+    if not callable(factory):
+        raise pytest.UsageError(f"--engine {spec!r}: {module_name} has no callable {attribute!r}")
+    return factory
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,7 @@ class Row:
 
 
 def load_test_set(dataset, source=None, samples=None):
-    """(inputs, labels) of a test split, as the models take them."""
+    """(inputs, labels) of a test split, as the models take them; samples picks N spread evenly."""
     if dataset == "cifar10":
         from datasets import cifar10
 
@@ -58,7 +58,12 @@ def load_test_set(dataset, source=None, samples=None):
     else:
         raise ValueError(f"unknown dataset {dataset!r}; expected 'cifar10' or 'nusax'")
     if samples is not None:
-        x, y = x[:samples], y[:samples]
+        if samples < 1:
+            raise ValueError(f"samples must be at least 1, found {samples}")
+        # Spread evenly over the split: the CIFAR-10 test set is sorted by class, so its first
+        # N images would all be airplanes.
+        index = np.unique(np.linspace(0, len(y) - 1, min(samples, len(y))).round().astype(int))
+        x, y = x[index], y[index]
     return x, y
 
 

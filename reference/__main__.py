@@ -56,17 +56,29 @@ def main(argv=None):
     except EngineError as exc:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
+    except (OSError, ValueError) as exc:
+        # Bad command-line input: a missing or unreadable file, a dataset folder of the wrong
+        # layout (the loaders' errors are ValueError or OSError subclasses), a bad .npy.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _evaluate(args, parser):
     from conformance import evaluation
 
+    if args.samples is not None and args.samples < 1:
+        parser.error(f"--samples must be at least 1, found {args.samples}")
     if args.golden:
+        if args.model or args.dataset or args.keras_predictions:
+            parser.error(
+                "--golden evaluates every golden model; give no MODEL, --dataset or "
+                "--keras-predictions with it"
+            )
         rows = evaluation.evaluate_golden(samples=args.samples, batch_size=args.batch_size)
     else:
         if not args.model or not args.dataset:
             parser.error("evaluate needs MODEL.keras and --dataset (or --golden)")
-        recorded = np.load(args.keras_predictions) if args.keras_predictions else None
+        recorded = _load_npy(args.keras_predictions) if args.keras_predictions else None
         if recorded is None and not evaluation.keras_available():
             print("Keras is not installed: reporting the engine's macro-F1 alone.")
         rows = [
@@ -88,6 +100,17 @@ def _evaluate(args, parser):
         )
         return 1
     return 0
+
+
+def _load_npy(path):
+    """An array from a .npy file; never unpickles anything."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise ValueError(
+            f"{path} is not a .npy array this tool can read without unpickling ({exc}); save "
+            "numbers as a numeric array and text as a str array, e.g. np.array(texts, dtype=str)"
+        ) from exc
 
 
 def _write_text(path, text):
@@ -114,7 +137,10 @@ def _diff(args):
         print("error: --samples must be at least 1", file=sys.stderr)
         return 2
     if args.input:
-        x = np.load(args.input, allow_pickle=False)[: args.samples]
+        x = _load_npy(args.input)[: args.samples]
+        if len(x) == 0:
+            print(f"error: {args.input} holds no samples; expected at least one", file=sys.stderr)
+            return 2
     else:
         x, _ = evaluation.load_test_set(args.dataset, source=args.source, samples=args.samples)
     model = load_model(args.model)

@@ -41,6 +41,13 @@ class KerasArchive:
         if os.path.isdir(path):
             raise ModelFileError(f"expected a .keras file, found a directory at {path!r}")
         if not zipfile.is_zipfile(path):
+            with open(path, "rb") as handle:
+                starts_like_zip = handle.read(4) == b"PK\x03\x04"
+            if starts_like_zip:
+                raise ModelFileError(
+                    f"{path!r} is a corrupt or truncated archive: it starts like a zip file but "
+                    "its directory at the end is missing or damaged"
+                )
             raise ModelFileError(
                 f"{path!r} is not a .keras archive: expected a zip file holding {CONFIG} and "
                 f"{WEIGHTS} (legacy .h5 models and SavedModel folders are not supported)"

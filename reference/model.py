@@ -318,11 +318,15 @@ class Model:
             raise InputError(f"expected a NumPy array, found {type(x).__name__}")
         if x.dtype.kind in "USO":
             raise InputError(
-                f"model {self.name!r} expects numbers of shape {self.input_shape}, found "
+                f"model {self.name!r} expects numbers of shape "
+                f"{_shape_text(self.input_shape)}, found "
                 f"{'strings' if x.dtype.kind in 'US' else 'objects'} (dtype {x.dtype})"
             )
         if x.dtype.kind not in "biuf":
-            raise InputError(f"expected a numeric array, found dtype {x.dtype}")
+            raise InputError(
+                f"model {self.name!r} expects real numbers of shape "
+                f"{_shape_text(self.input_shape)}, found dtype {x.dtype}"
+            )
         expected = self.input_shape
         if x.ndim != len(expected) or any(
             e is not None and e != f for e, f in zip(expected[1:], x.shape[1:])

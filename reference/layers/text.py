@@ -55,6 +55,12 @@ class TextVectorization(Layer):
     def _vocabulary(self, archive):
         """The full lookup table: "" (padding), the OOV token, then the vocabulary."""
         layer_path = archive.weights.layer_path(self.name)
+        if layer_path is None and not isinstance(self.config_vocabulary, list):
+            raise WeightMismatchError(
+                f"layer {self.name!r} (TextVectorization): the weights file has no group for "
+                "this layer, so its vocabulary cannot be found; do config.json and "
+                "model.weights.h5 come from the same model?"
+            )
         raw = archive.asset(layer_path, "vocabulary.txt") if layer_path else None
         if raw is not None:
             try:
