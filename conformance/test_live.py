@@ -147,3 +147,69 @@ def test_recurrent_layers_with_masks_agree_with_keras(tmp_path, case, seed):
         recurrent = layers.Bidirectional(recurrent, merge_mode=wrapper)
     stack = [layers.Embedding(7, 3, mask_zero=mask_zero), recurrent]
     run_both(tmp_path, stack, ids, seed, "wrappers" if wrapper else "recurrent")
+
+
+def _functional(build, input_shape, dtype):
+    keras = keras_runner.keras
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(7)
+    inputs = keras.Input(shape=input_shape, dtype=dtype)
+    return keras.Model(inputs, build(inputs))
+
+
+def _save(tmp_path, model):
+    rng = np.random.default_rng(7)
+    model.set_weights([rng.normal(0, 0.6, w.shape).astype(np.float32) for w in model.get_weights()])
+    path = tmp_path / "functional.keras"
+    model.save(path)
+    return path
+
+
+def test_functional_chain_with_an_embedding_mask_agrees_with_keras(tmp_path):
+    """Keras records the Embedding mask as a separate NotEqual node in functional models."""
+    layers = keras_runner.keras.layers
+
+    def build(x):
+        x = layers.Embedding(9, 4, mask_zero=True)(x)
+        x = layers.Bidirectional(layers.LSTM(3, return_sequences=True))(x)
+        x = layers.GRU(2)(x)
+        return layers.Dense(3, activation="softmax")(x)
+
+    model = _functional(build, (6,), "int32")
+    path = _save(tmp_path, model)
+    ids = np.array([[1, 2, 3, 0, 0, 0], [0, 0, 4, 5, 6, 7], [0] * 6, [8, 0, 1, 0, 2, 3]], np.int32)
+    problem = compare(
+        load_model(path).predict(ids), keras_runner.predict(model, ids), TOLERANCES["wrappers"]
+    )
+    assert problem is None, problem
+
+
+def test_functional_cnn_chain_agrees_with_keras(tmp_path):
+    layers = keras_runner.keras.layers
+
+    def build(x):
+        x = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D()(x)
+        x = layers.Flatten()(x)
+        return layers.Dense(2)(x)
+
+    model = _functional(build, (6, 5, 2), "float32")
+    path = _save(tmp_path, model)
+    x = np.random.default_rng(3).normal(size=(3, 6, 5, 2)).astype(np.float32)
+    problem = compare(
+        load_model(path).predict(x), keras_runner.predict(model, x), TOLERANCES["convolution"]
+    )
+    assert problem is None, problem
+
+
+def test_functional_model_with_a_branch_is_unsupported(tmp_path):
+    from reference import UnsupportedLayerError
+
+    layers = keras_runner.keras.layers
+
+    def build(x):
+        return layers.Add()([layers.Dense(2)(x), layers.Dense(2)(x)])
+
+    path = _save(tmp_path, _functional(build, (3,), "float32"))
+    with pytest.raises(UnsupportedLayerError, match="Add"):
+        load_model(path)
