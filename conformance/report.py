@@ -14,9 +14,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from conformance.cases import CASES, FAMILIES
+from reference.diff import differences
 
 PROPERTY = "conformance"
 UNSUPPORTED = "unsupported:"
@@ -36,27 +35,9 @@ def is_unsupported(error: BaseException) -> bool:
     return any("unsupported" in cls.__name__.lower() for cls in type(error).__mro__)
 
 
-def error_stats(actual, expected) -> tuple[float, float] | None:
-    """(largest absolute, largest relative error) of numeric arrays of one shape, else None.
-
-    The relative error is taken only where the expected value is a normal float32: dividing by
-    zero or by a subnormal (which TensorFlow may flush to zero) says nothing. A NaN or infinity
-    where Keras has a finite value counts as an infinite error; matching NaNs count as equal.
-    """
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    numeric = actual.dtype.kind in "biuf" and expected.dtype.kind in "biuf"
-    if actual.shape != expected.shape or not numeric:
-        return None
-    if actual.size == 0:
-        return 0.0, 0.0
-    a, e = actual.astype(np.float64), expected.astype(np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(a - e)
-    both_nan = np.isnan(a) & np.isnan(e)
-    diff = np.where(both_nan, 0.0, np.where(np.isnan(diff), np.inf, diff))
-    normal = np.abs(e) >= np.finfo(np.float32).tiny
-    rel = diff[normal] / np.abs(e[normal])
-    return float(diff.max()), float(rel.max()) if rel.size else 0.0
+# (largest absolute, largest relative error), or None for arrays that cannot be compared; the
+# same rules as the layer-by-layer diff of `python -m reference diff`.
+error_stats = differences
 
 
 @dataclass

@@ -19,17 +19,27 @@ FAMILY = {
 
 
 def differences(actual, expected):
-    """(largest absolute difference, largest relative difference) of two same-shape arrays."""
+    """(largest absolute, largest relative difference) of numeric arrays of one shape, else None.
+
+    The relative difference is taken only where the expected value is a normal float32:
+    dividing by zero or by a subnormal (which TensorFlow may flush to zero) says nothing. A NaN
+    or infinity where the other side is finite counts as an infinite difference; matching NaNs
+    count as equal.
+    """
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    numeric = actual.dtype.kind in "biuf" and expected.dtype.kind in "biuf"
+    if actual.shape != expected.shape or not numeric:
+        return None
     if actual.size == 0:
         return 0.0, 0.0
     a, e = actual.astype(np.float64), expected.astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(a - e)
-        both_nan = np.isnan(a) & np.isnan(e)
-        diff = np.where(both_nan, 0.0, diff)
-        diff = np.where(np.isnan(diff), np.inf, diff)
-        rel = np.where(diff == 0, 0.0, diff / np.abs(e))
-    return float(diff.max()), float(np.nan_to_num(rel, nan=np.inf).max())
+    both_nan = np.isnan(a) & np.isnan(e)
+    diff = np.where(both_nan, 0.0, np.where(np.isnan(diff), np.inf, diff))
+    normal = np.abs(e) >= np.finfo(np.float32).tiny
+    rel = diff[normal] / np.abs(e[normal])
+    return float(diff.max()), float(rel.max()) if rel.size else 0.0
 
 
 def diff_rows(engine_layers, keras_layers, tolerances):
