@@ -932,6 +932,21 @@ def _cases() -> list[Case]:
             "holes walked from the end",
         )
 
+        # Longer than the engine's block of steps whose input product it computes at once
+        # (16), with a partial last block: block edges must not show in the outputs.
+        rec(
+            "long-sequence-masked-mixed-go-backwards-return-sequences",
+            {"go_backwards": True, "return_sequences": True},
+            tokens(4, 37, 9, "mixed"),
+            "37 steps backwards with masks, outputs in processing order",
+        )
+        rec(
+            "long-sequence-masked-holes-last-output",
+            {},
+            tokens(3, 37, 9, "holes"),
+            "37 steps with holes, last output only",
+        )
+
     add(
         "simple-rnn-relu-activation",
         "recurrent",
@@ -972,6 +987,30 @@ def _cases() -> list[Case]:
         ],
         floats(3, 5, 4),
         "GRU with relu candidate and tanh gates",
+    )
+    add(
+        "lstm-linear-activation-masked-return-sequences",
+        "recurrent",
+        [
+            embed(7),
+            ("LSTM", {"units": 3, "activation": "linear", "return_sequences": True}),
+        ],
+        tokens(4, 6, 7, "mixed"),
+        "LSTM whose candidate/output activation returns its input unchanged, with masks",
+    )
+    add(
+        "lstm-softmax-gates",
+        "recurrent",
+        [("LSTM", {"units": 3, "recurrent_activation": "softmax", "return_sequences": True})],
+        floats(3, 5, 4),
+        "LSTM gates through softmax, which couples the units of each gate",
+    )
+    add(
+        "simple-rnn-linear-activation",
+        "recurrent",
+        [("SimpleRNN", {"units": 3, "activation": "linear", "return_sequences": True})],
+        floats(3, 5, 4),
+        "SimpleRNN without a squashing activation",
     )
     add(
         "lstm-dropout-ignored-at-inference",

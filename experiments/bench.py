@@ -105,29 +105,59 @@ def naive_predict(model, x):
     return np.concatenate(outputs)
 
 
-def keras_best(keras_model, x, repeats, batch_sizes=KERAS_BATCH_SIZES):
-    from conformance import keras_runner
+def layer_flops(layer, in_shape):
+    """Multiply-add FLOPs (2 per multiply-add) of one sample through one layer's products."""
+    name = layer.class_name
+    if name == "Conv2D":
+        kh, kw = layer.kernel_size
+        out_h, out_w = layer.out_hw
+        return 2 * out_h * out_w * kh * kw * in_shape[-1] * layer.filters
+    if name == "Dense":
+        positions = 1
+        for dim in in_shape[1:-1]:
+            positions *= dim
+        return 2 * positions * layer.kernel.size
+    if name == "Bidirectional":
+        return layer_flops(layer.forward, in_shape) + layer_flops(layer.backward, in_shape)
+    if name in ("SimpleRNN", "LSTM", "GRU"):
+        # Every step: the input product and the recurrent product.
+        return 2 * in_shape[1] * (layer.kernel.size + layer.recurrent_kernel.size)
+    return 0
 
-    kx = keras_runner.as_keras_input(x)
-    # One timed pass per batch size picks the best; only that one gets the full repeats.
+
+def model_flops(model, samples, kinds=None):
+    """FLOPs of the model's products over samples; kinds limits the count to some layer kinds."""
+    per_sample = sum(
+        layer_flops(layer, in_shape)
+        for layer, in_shape in zip(model.layers, model.shapes)
+        if kinds is None or layer.class_name in kinds
+    )
+    return per_sample * samples
+
+
+def keras_batch_size(keras_model, kx, batch_sizes=KERAS_BATCH_SIZES):
+    """Keras's fastest batch size for this input, from one timed pass per batch size."""
     timings = []
     for batch_size in batch_sizes:
-        keras_model.predict(kx[: min(len(x), batch_size * 2)], batch_size=batch_size, verbose=0)
+        keras_model.predict(kx[: min(len(kx), batch_size * 2)], batch_size=batch_size, verbose=0)
         run = lambda bs=batch_size: keras_model.predict(kx, batch_size=bs, verbose=0)  # noqa: E731
         timings.append((median_seconds(run, 1), batch_size))
-    _, best = min(timings)
-    seconds = median_seconds(lambda: keras_model.predict(kx, batch_size=best, verbose=0), repeats)
-    return seconds, best
+    return min(timings)[1]
 
 
-def conv_flops(model, samples):
-    flops = 0
-    for layer, in_shape in zip(model.layers, model.shapes):
-        if layer.class_name == "Conv2D":
-            kh, kw = layer.kernel_size
-            out_h, out_w = layer.out_hw
-            flops += 2 * out_h * out_w * kh * kw * in_shape[-1] * layer.filters
-    return flops * samples
+def paired_seconds(engine_run, keras_run, repeats):
+    """Engine and Keras timed in alternation, so both see the same machine state.
+
+    On a shared 2-core machine the speed of memory-bound code drifts by a factor of two within
+    minutes; alternating the two and taking the median of the per-pair ratios keeps such drift
+    out of the ratio. Returns (engine times, Keras times, median ratio).
+    """
+    engine, keras = [], []
+    for _ in range(repeats):
+        engine.append(median_seconds(engine_run, 1))
+        keras.append(median_seconds(keras_run, 1))
+    ratio = statistics.median(e / k for e, k in zip(engine, keras))
+    return engine, keras, ratio
 
 
 def measure(name, path, x, repeats, naive_subset, batch_sizes=KERAS_BATCH_SIZES):
@@ -136,8 +166,15 @@ def measure(name, path, x, repeats, naive_subset, batch_sizes=KERAS_BATCH_SIZES)
     print(f"[bench] {name}: {len(x)} items", flush=True)
     model = load_model(path)
     model.predict(x[:8])
-    engine = median_seconds(lambda: model.predict(x), repeats)
-    keras_seconds, keras_batch = keras_best(keras_runner.load(path), x, repeats, batch_sizes)
+    keras_model = keras_runner.load(path)
+    kx = keras_runner.as_keras_input(x)
+    keras_batch = keras_batch_size(keras_model, kx, batch_sizes)
+    engine_times, keras_times, ratio = paired_seconds(
+        lambda: model.predict(x),
+        lambda: keras_model.predict(kx, batch_size=keras_batch, verbose=0),
+        repeats,
+    )
+    engine, keras_seconds = statistics.median(engine_times), statistics.median(keras_times)
     subset = x[:naive_subset]
     naive = median_seconds(lambda: naive_predict(model, subset), 1) * len(x) / len(subset)
     peak = peak_bytes(lambda: model.predict(x))
@@ -146,17 +183,21 @@ def measure(name, path, x, repeats, naive_subset, batch_sizes=KERAS_BATCH_SIZES)
         "items": len(x),
         "engine_s": engine,
         "keras_s": keras_seconds,
+        "engine_times_s": engine_times,
+        "keras_times_s": keras_times,
         "keras_batch_size": keras_batch,
-        "ratio_to_keras": engine / keras_seconds,
+        "ratio_to_keras": ratio,
         "naive_s_scaled": naive,
         "naive_subset": len(subset),
         "items_per_s": len(x) / engine,
         "peak_mib": peak / 2**20,
+        "gflop": model_flops(model, len(x)) / 1e9,
+        "conv_gflop": model_flops(model, len(x), {"Conv2D"}) / 1e9,
     }
-    flops = conv_flops(model, len(x))
-    if flops:
-        row["conv_gflops"] = flops / 1e9
-    print(f"[bench]   engine {engine:.3f} s, Keras {keras_seconds:.3f} s (batch {keras_batch})")
+    print(
+        f"[bench]   engine {engine:.3f} s, Keras {keras_seconds:.3f} s (batch {keras_batch}), "
+        f"engine/Keras {ratio:.2f}x"
+    )
     return row
 
 
@@ -269,9 +310,12 @@ def main(argv=None):
         )
 
     for row in rows:
-        if "conv_gflops" in row:
-            row["conv_gflops_per_s"] = row["conv_gflops"] / row["engine_s"]
-            row["fraction_of_matmul"] = row["conv_gflops_per_s"] / gflops
+        if row["gflop"]:
+            # The least time the products alone could take at the measured matmul speed.
+            row["matmul_floor_s"] = row["gflop"] / gflops
+            for who in ("engine", "keras"):
+                row[f"{who}_gflops_per_s"] = row["gflop"] / row[f"{who}_s"]
+                row[f"{who}_fraction_of_matmul"] = row[f"{who}_gflops_per_s"] / gflops
     report = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -288,23 +332,34 @@ def main(argv=None):
 
 def table(report):
     lines = [
-        f"float32 matmul on this machine: {report['matmul_gflops_per_s']:.1f} GFLOP/s; median of "
-        f"{report['repeats']} repetitions; Keras time is its best batch size.",
+        f"float32 matmul on this machine: {report['matmul_gflops_per_s']:.1f} GFLOP/s. Engine and "
+        f"Keras are timed in alternation, {report['repeats']} pairs; times are medians, "
+        "engine/Keras is the median of the per-pair ratios; Keras runs at its fastest batch size. "
+        "GFLOP counts the products (convolution, dense, recurrent); the floor is that count at "
+        "the matmul speed.",
         "",
         "| workload | items | engine s | Keras s | engine/Keras | items/s | "
-        "naive loop s (scaled) | peak MiB | conv GFLOP/s (% of matmul) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "naive loop s (scaled) | peak MiB | GFLOP | floor s | engine GFLOP/s (% of matmul) | "
+        "Keras GFLOP/s (% of matmul) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report["rows"]:
-        conv = (
-            f"{row['conv_gflops_per_s']:.1f} ({row['fraction_of_matmul']:.0%})"
-            if "conv_gflops_per_s" in row
+        rates = [
+            f"{row[f'{who}_gflops_per_s']:.1f} ({row[f'{who}_fraction_of_matmul']:.0%})"
+            if f"{who}_gflops_per_s" in row
             else "-"
+            for who in ("engine", "keras")
+        ]
+        flops = (
+            f"{row['gflop']:.1f} | {row['matmul_floor_s']:.3f}"
+            if row.get("matmul_floor_s")
+            else "- | -"
         )
         lines.append(
             f"| {row['workload']} | {row['items']} | {row['engine_s']:.3f} | {row['keras_s']:.3f} "
             f"| {row['ratio_to_keras']:.2f}x | {row['items_per_s']:.0f} | "
-            f"{row['naive_s_scaled']:.1f} | {row['peak_mib']:.0f} | {conv} |"
+            f"{row['naive_s_scaled']:.1f} | {row['peak_mib']:.0f} | {flops} | {rates[0]} | "
+            f"{rates[1]} |"
         )
     memory = ", ".join(
         f"batch_size={k}: {v:.0f} MiB" for k, v in report["cnn_peak_mib_by_batch_size"].items()

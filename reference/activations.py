@@ -31,11 +31,17 @@ def leaky_relu(x, negative_slope=0.2):
 
 
 def sigmoid(x):
+    return _sigmoid_in_place(np.array(x, dtype=np.result_type(x, np.float32)))
+
+
+def _sigmoid_in_place(x):
+    """1 / (1 + exp(-x)) written over x (one array, no temporaries)."""
+    np.negative(x, out=x)
     # For x below about -88, exp(-x) overflows to inf and 1 / inf gives 0, the float32 limit.
     with np.errstate(over="ignore"):
-        out = np.exp(-x)
-    out += 1
-    return np.reciprocal(out, out=out)
+        np.exp(x, out=x)
+    x += 1
+    return np.reciprocal(x, out=x)
 
 
 def hard_sigmoid(x):
@@ -201,8 +207,26 @@ def _relu_in_place(x):
     return np.maximum(x, 0, out=x)
 
 
+def _tanh_in_place(x):
+    return np.tanh(x, out=x)
+
+
 # Activations that can overwrite a freshly computed product instead of allocating another array.
-_IN_PLACE = {linear: linear, relu: _relu_in_place}
+# Fewer fresh arrays matter more than they seem: a large array freed and allocated again is often
+# handed back to the operating system and page-faulted in anew, which costs more than the
+# arithmetic on it.
+_IN_PLACE = {
+    linear: linear,
+    relu: _relu_in_place,
+    sigmoid: _sigmoid_in_place,
+    tanh: _tanh_in_place,
+}
+
+
+def fresh(activation, x):
+    """activation(x) in a new array, never x itself (linear returns its input unchanged)."""
+    y = activation(x)
+    return y.copy() if y is x else y
 
 
 def apply(activation, x):

@@ -16,6 +16,10 @@ from .. import activations
 from ..keras_file import expect_weights
 from .base import Layer
 
+# Steps whose input product is computed at once: large enough for an efficient product, small
+# enough that the projections of a block stay in cache.
+TIME_BLOCK = 16
+
 
 class _Recurrent(Layer):
     gates = 1
@@ -76,40 +80,58 @@ class _Recurrent(Layer):
 
     def call(self, x, mask):
         batch, steps, _ = x.shape
-
-        # Every step's input product at once, as one 2-D product; only the recurrent product
-        # stays in the loop.
-        projected = (x.reshape(batch * steps, -1) @ self.kernel).reshape(batch, steps, -1)
-        if self.bias is not None:
-            projected += self.input_bias()
+        # Time-major: each step's input, projection and output is then one contiguous block.
+        x_by_time = np.ascontiguousarray(x.transpose(1, 0, 2))
         # Steps where no row is masked need no masking work.
         all_real = np.ones(steps, bool) if mask is None else mask.all(axis=0)
 
         state = self.initial_state(batch)
         output = np.zeros((batch, self.units), np.float32)
-        outputs = []
-        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
-        for t in order:
-            new_output, new_state = self.step(projected[:, t], state)
-            if not all_real[t]:
-                keep = mask[:, t, None]
-                new_state = tuple(np.where(keep, n, s) for n, s in zip(new_state, state))
-                fallback = 0.0 if self.zero_output_for_mask else output
-                new_output = np.where(keep, new_output, fallback).astype(np.float32)
-            state, output = new_state, new_output
-            if self.return_sequences:
-                outputs.append(output)
-
+        outputs = None
         if self.return_sequences:
-            return np.stack(outputs, axis=1), mask
+            outputs = np.empty((steps, batch, self.units), np.float32)
+        order = np.arange(steps)[::-1] if self.go_backwards else np.arange(steps)
+        for first in range(0, steps, TIME_BLOCK):
+            # The input product of a block of steps at once, as one 2-D product; only the
+            # recurrent product stays in the step loop.
+            block = order[first : first + TIME_BLOCK]
+            low = block.min()
+            projected = self.project(x_by_time[low : block.max() + 1])
+            for position, t in enumerate(block, start=first):
+                new_output, new_state = self.step(projected[t - low], state)
+                if not all_real[t]:
+                    keep = mask[:, t, None]
+                    new_state = tuple(np.where(keep, n, s) for n, s in zip(new_state, state))
+                    fallback = 0.0 if self.zero_output_for_mask else output
+                    new_output = np.where(keep, new_output, fallback).astype(np.float32)
+                state, output = new_state, new_output
+                if outputs is not None:
+                    # Outputs are kept in walking order (reversed time for go_backwards).
+                    outputs[position] = output
+
+        if outputs is not None:
+            return outputs.transpose(1, 0, 2), mask
         return output, None
+
+    def project(self, x_by_time):
+        """(steps, batch, features) -> (steps, batch, gates * units): inputs times kernel."""
+        steps, batch, features = x_by_time.shape
+        projected = (x_by_time.reshape(steps * batch, features) @ self.kernel).reshape(
+            steps, batch, -1
+        )
+        if self.bias is not None:
+            projected += self.input_bias()
+        return projected
 
     def initial_state(self, batch):
         return (np.zeros((batch, self.units), np.float32),)
 
     def scratch_elements(self, input_shape):
         steps = input_shape[1] or 1
-        return steps * self.gates * self.units * 2 + super().scratch_elements(input_shape)
+        # The time-major input copy, one block of projections, and the outputs.
+        inputs = steps * input_shape[2]
+        projections = min(steps, TIME_BLOCK) * self.gates * self.units
+        return inputs + projections + steps * self.units + super().scratch_elements(input_shape)
 
 
 class SimpleRNN(_Recurrent):
@@ -119,7 +141,9 @@ class SimpleRNN(_Recurrent):
 
     def step(self, projected, state):
         (h,) = state
-        h = self.activation(projected + h @ self.recurrent_kernel)
+        z = h @ self.recurrent_kernel
+        z += projected
+        h = activations.apply(self.activation, z)
         return h, (h,)
 
 
@@ -136,18 +160,27 @@ class LSTM(_Recurrent):
 
     def step(self, projected, state):
         h, c = state
-        z = projected + h @ self.recurrent_kernel
-        i, f, candidate, o = np.split(z, 4, axis=-1)
+        units = self.units
+        z = h @ self.recurrent_kernel
+        z += projected
+        candidate = activations.fresh(self.activation, z[:, 2 * units : 3 * units])
 
         if self.recurrent_activation in activations.ELEMENTWISE:
-            # One call over all four blocks costs less than three; the candidate block of its
-            # result is simply not used.
-            i, f, _, o = np.split(self.recurrent_activation(z), 4, axis=-1)
+            # One call over all four blocks, written over z, costs less than three; the
+            # candidate block of its result is simply not used.
+            gates = activations.apply(self.recurrent_activation, z)
+            i, f, _, o = np.split(gates, 4, axis=-1)
         else:
+            i, f, _, o = np.split(z, 4, axis=-1)
             i, f, o = (self.recurrent_activation(gate) for gate in (i, f, o))
-        c = f * c + i * self.activation(candidate)
 
-        h = o * self.activation(c)
+        # c = f * c + i * candidate and h = o * activation(c), with as few new arrays as the
+        # state allows (the previous c must survive: a masked step falls back to it).
+        candidate *= i
+        c = f * c
+        c += candidate
+        h = activations.fresh(self.activation, c)
+        h *= o
         return h, (h, c)
 
 
