@@ -229,14 +229,6 @@ class Model:
         )
         # Three live tensors of the largest size (input, product, activation) per sample.
         self.chunk_limit = max(1, CHUNK_BYTES // (12 * max(scratch, 1)))
-        # Image layers run faster in chunks small enough to stay in cache between layers.
-        cache_batches = [
-            layer.cache_batch(in_shape)
-            for layer, in_shape in zip(self.layers, self.shapes)
-            if layer.cache_batch(in_shape) is not None
-        ]
-        if cache_batches:
-            self.chunk_limit = min(self.chunk_limit, min(cache_batches))
 
     # Running ------------------------------------------------------------------------------
 

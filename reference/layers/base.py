@@ -3,12 +3,6 @@
 from ..errors import ModelFileError, UnsupportedLayerError
 
 # Config keys that only matter while training or saving; they never change a forward pass.
-# Bytes of output a convolution or pooling layer produces per chunk when the model runs it in
-# small chunks: about one core's L2 cache, so that each layer's output is still in cache when
-# the next layer reads it (on the 2-core benchmark machine, 16 CIFAR-10 images ran the golden
-# CNN about a quarter faster than 51).
-CACHE_BYTES = 2 * 1024**2
-
 TRAINING_ONLY_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
 TRAINING_ONLY_KEYS = {"name", "trainable", "dtype", "seed", "activity_regularizer"}
 
@@ -125,19 +119,8 @@ class Layer:
         """Largest number of float32 elements one sample needs while this layer runs."""
         return max(_size(input_shape), _size(self.output_shape))
 
-    def cache_batch(self, input_shape):
-        """Largest chunk of samples whose output fits in CACHE_BYTES, for layers that stream
-        over large images and so run faster when their input and output stay in cache; None
-        where the layer prefers the largest chunk memory allows (recurrent layers)."""
-        return None
-
     def unsupported(self, detail):
         return UnsupportedLayerError(self.name, self.class_name, detail)
-
-
-def cache_sized_batch(shape):
-    """Samples of this (batch-None) shape that fit in CACHE_BYTES of float32, at least one."""
-    return max(1, CACHE_BYTES // (4 * _size(shape)))
 
 
 def _size(shape):

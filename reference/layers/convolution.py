@@ -5,7 +5,7 @@ import numpy as np
 from .. import activations
 from ..keras_file import expect_weights
 from ._windows import output_size, pad_spatial, windows
-from .base import Layer, cache_sized_batch, tuple_of
+from .base import Layer, tuple_of
 
 # Bytes of the column (im2col) matrix built at once: about the size of a core's L2 cache.
 COLUMN_BYTES = 2 * 1024**2
@@ -90,9 +90,6 @@ class Conv2D(Layer):
         if fused:
             return y, None
         return activations.apply(self.activation, y), None
-
-    def cache_batch(self, input_shape):
-        return cache_sized_batch(self.output_shape)
 
     def scratch_elements(self, input_shape):
         kh, kw = self.kernel_size

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._windows import output_size, pad_spatial, same_padding, windows
-from .base import Layer, cache_sized_batch, tuple_of
+from .base import Layer, tuple_of
 
 
 class _Pooling2D(Layer):
@@ -27,9 +27,6 @@ class _Pooling2D(Layer):
             raise self.unsupported(f"expects a rank-4 input, found shape {input_shape}")
         self.output_shape = (None, *self._out_hw(input_shape[1], input_shape[2]), input_shape[3])
         return self.output_shape
-
-    def cache_batch(self, input_shape):
-        return cache_sized_batch(input_shape)
 
     def _out_hw(self, height, width):
         return tuple(
