@@ -67,28 +67,16 @@ class Conv2D(Layer):
         patches = windows(x, self.kernel_size, self.strides, self.dilation, out_hw)
 
         # The column matrix is built a few images at a time, so it stays in cache between
-        # being written and being read by the product; bias and an elementwise activation are
-        # applied to each block while it is still in cache.
+        # being written and being read by the product.
         y = np.empty((batch, *out_hw, self.filters), np.float32)
-        fused = self.activation in activations.ELEMENTWISE
-        step = min(batch, max(1, COLUMN_BYTES // max(1, 4 * rows * self.kernel.shape[0])))
-        # One column buffer, refilled for every block (a fresh one per block costs page faults).
-        buffer = np.empty((step, *patches.shape[1:]), np.float32)
+        step = max(1, COLUMN_BYTES // max(1, 4 * rows * self.kernel.shape[0]))
         for start in range(0, batch, step):
-            count = min(step, batch - start)
-            np.copyto(buffer[:count], patches[start : start + count])
             # Row order (kh, kw, channels) matches the kernel's reshape in build().
-            columns = buffer[:count].reshape(-1, self.kernel.shape[0])
-            block = y[start : start + count].reshape(-1, self.filters)
-            np.matmul(columns, self.kernel, out=block)
-            if self.bias is not None:
-                block += self.bias
-            if fused:
-                activated = activations.apply(self.activation, block)
-                if activated is not block:
-                    block[...] = activated
-        if fused:
-            return y, None
+            columns = patches[start : start + step].reshape(-1, self.kernel.shape[0])
+            np.matmul(columns, self.kernel, out=y[start : start + step].reshape(-1, self.filters))
+
+        if self.bias is not None:
+            y += self.bias
         return activations.apply(self.activation, y), None
 
     def scratch_elements(self, input_shape):
