@@ -378,8 +378,9 @@ def _summary(sections):
     out = [
         "## Best variants against the targets",
         "",
-        "| network | best variant (mean over seeds) | test macro-F1 | target | met |",
-        "|---|---|---:|---:|---|",
+        "| network | best variant (mean over seeds) | test macro-F1 | target | met | "
+        "best single run (for reference only: picked on the test split) |",
+        "|---|---|---:|---:|---|---|",
     ]
     for network, _, _, network_sweeps in sections:
         variants = {
@@ -391,16 +392,30 @@ def _summary(sections):
         }
         if not variants:
             out.append(
-                f"| {sweeps.NETWORK_TITLES[network]} | pending | | {TARGETS[network]:.2f} | |"
+                f"| {sweeps.NETWORK_TITLES[network]} | pending | | {TARGETS[network]:.2f} | | |"
             )
             continue
         best = max(variants.values(), key=lambda v: v["summary"]["keras_macro_f1_mean"])
         mean = best["summary"]["keras_macro_f1_mean"]
         label = sweeps.variant_label(network, best["config"]["variable"])
+        top_f1, top_label, top_seed = max(
+            (
+                (record["test"]["keras_macro_f1"], v["config"]["variable"], record["seed"])
+                for v in variants.values()
+                for record in v["records"]
+            ),
+            key=lambda run: run[0],
+        )
+        top = f"{top_f1:.4f} ({sweeps.variant_label(network, top_label)}, seed {top_seed})"
         out.append(
             f"| {sweeps.NETWORK_TITLES[network]} | {label} | {_pm(best)} | "
-            f"{TARGETS[network]:.2f} | {'yes' if mean >= TARGETS[network] else 'no'} |"
+            f"{TARGETS[network]:.2f} | {'yes' if mean >= TARGETS[network] else 'no'} | {top} |"
         )
+    out += [
+        "",
+        "A target counts as met only by a variant's mean over its seeds; the best single run "
+        "is shown for comparison with the earlier report's single runs, not as a result.",
+    ]
     return out
 
 
