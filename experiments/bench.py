@@ -1,6 +1,6 @@
 """Benchmark: the reference engine against Keras on the same inputs, in the same run.
 
-    python -m experiments.bench [--repeats 5] [--out results/bench] [--quick]
+    python -m experiments.bench [--repeats 5] [--out results/bench] [--quick] [--render]
 
 For each workload it reports the median engine time over the repeats, Keras's best median over
 batch sizes 32 to 1024, their ratio, items per second, a naive per-position loop baseline (timed
@@ -258,7 +258,13 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench")
     parser.add_argument("--quick", action="store_true", help="smaller inputs, 3 repeats")
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite bench.md from the measured bench.json"
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        write(args.out, json.loads((args.out / "bench.json").read_text()))
+        return
     repeats = 3 if args.quick else max(args.repeats, 5)
 
     from conformance import evaluation
@@ -334,11 +340,12 @@ def table(report):
     lines = [
         f"float32 matmul on this machine: {report['matmul_gflops_per_s']:.1f} GFLOP/s. Engine and "
         f"Keras are timed in alternation, {report['repeats']} pairs; times are medians, "
-        "engine/Keras is the median of the per-pair ratios; Keras runs at its fastest batch size. "
+        "engine/Keras is the median of the per-pair ratios; Keras runs at its fastest batch size; "
+        "in brackets, the fastest and slowest repetition. "
         "GFLOP counts the products (convolution, dense, recurrent); the floor is that count at "
         "the matmul speed.",
         "",
-        "| workload | items | engine s | Keras s | engine/Keras | items/s | "
+        "| workload | items | engine s (range) | Keras s (range) | engine/Keras | items/s | "
         "naive loop s (scaled) | peak MiB | GFLOP | floor s | engine GFLOP/s (% of matmul) | "
         "Keras GFLOP/s (% of matmul) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -356,7 +363,8 @@ def table(report):
             else "- | -"
         )
         lines.append(
-            f"| {row['workload']} | {row['items']} | {row['engine_s']:.3f} | {row['keras_s']:.3f} "
+            f"| {row['workload']} | {row['items']} | {_spread(row, 'engine')} | "
+            f"{_spread(row, 'keras')} "
             f"| {row['ratio_to_keras']:.2f}x | {row['items_per_s']:.0f} | "
             f"{row['naive_s_scaled']:.1f} | {row['peak_mib']:.0f} | {flops} | {rates[0]} | "
             f"{rates[1]} |"
@@ -366,6 +374,12 @@ def table(report):
     )
     lines += ["", f"Engine peak memory on the CNN evaluation: {memory}."]
     return "\n".join(lines)
+
+
+def _spread(row, who):
+    """Median time, with the fastest and slowest repetition."""
+    times = row[f"{who}_times_s"]
+    return f"{row[f'{who}_s']:.3f} ({min(times):.3f}-{max(times):.3f})"
 
 
 def write(out, report):
