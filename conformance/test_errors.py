@@ -302,3 +302,15 @@ def test_float_token_ids_are_truncated_like_keras(tmp_path):
     model = load_model(_mutated_copy(tmp_path, TOKEN_MODEL, edit))
     ids = np.ones((1, model.input_shape[1]), np.float32)
     np.testing.assert_array_equal(model.predict(ids + 0.7), model.predict(ids))
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_empty_time_axis_is_refused_like_keras(tmp_path, return_sequences):
+    def edit(config):
+        config["config"]["layers"][0]["config"]["batch_shape"] = [None, None, 4]
+        config["config"]["layers"][1]["config"]["return_sequences"] = return_sequences
+
+    model = load_model(_mutated_copy(tmp_path, GOLDEN_LAYERS / "lstm-last-output.keras", edit))
+    assert model.predict(np.ones((2, 3, 4), np.float32)).shape[0] == 2
+    with pytest.raises(InputError, match=r"at least one time step, found .*\(2, 0, 4\)"):
+        model.predict(np.zeros((2, 0, 4), np.float32))

@@ -224,9 +224,9 @@ _IN_PLACE = {
 
 
 def fresh(activation, x):
-    """activation(x) in a new array, never x itself (linear returns its input unchanged)."""
+    """activation(x) in memory of its own, never x or a view of it (linear returns its input)."""
     y = activation(x)
-    return y.copy() if y is x else y
+    return y.copy() if np.may_share_memory(y, x) else y
 
 
 def apply(activation, x):

@@ -13,6 +13,7 @@ Rules that ports get wrong, all taken from Keras 3:
 import numpy as np
 
 from .. import activations
+from ..errors import InputError
 from ..keras_file import expect_weights
 from .base import Layer
 
@@ -80,6 +81,12 @@ class _Recurrent(Layer):
 
     def call(self, x, mask):
         batch, steps, _ = x.shape
+        if steps == 0:
+            # Keras refuses an empty time axis too; there is no last output to return.
+            raise InputError(
+                f"layer {self.name!r} ({self.class_name}) needs at least one time step, found "
+                f"an input of shape {x.shape}"
+            )
         # Time-major: each step's input, projection and output is then one contiguous block.
         x_by_time = np.ascontiguousarray(x.transpose(1, 0, 2))
         # Steps where no row is masked need no masking work.
