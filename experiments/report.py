@@ -331,7 +331,11 @@ def report_markdown(sections, smoke, seed_override):
         f"{evaluation.MIN_AGREEMENT:.1%} of predicted classes agree, or a probability differs by "
         f"more than {evaluation.MAX_PROB_DIFF}. A variant is a full configuration; one that "
         "appears in several sweeps (the base variant is in every sweep of its network) is "
-        "trained once per seed and shared. Mean ± standard deviation are over seeds. " + NOISE_RULE,
+        "trained once per seed and shared. Mean ± standard deviation are over seeds. "
+        + NOISE_RULE
+        + " The train s column is wall-clock time on a shared 2-core machine that often ran "
+        "other work at the same time (tests, benchmarks, a second sweep); it shows cost, and is "
+        "not a fair comparison of variants' speed.",
         "",
         "The earlier report's figures are single runs from " + sweeps.EARLIER_REPORT + ".",
         "",
