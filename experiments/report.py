@@ -437,7 +437,8 @@ def _settings_section(network, fixed, tuning, smoke, seed_override):
             + sweeps.TUNING_RULE.format(
                 seeds=len(sweeps.tuning_seeds(network, smoke, seed_override))
             )
-            + ".",
+            + "."
+            + (" " + sweeps.TUNING_NOTES[network] if network in sweeps.TUNING_NOTES else ""),
             "",
             "| candidate | runs | validation macro-F1 (mean) | best validation loss "
             "(mean) | chosen |",
