@@ -58,13 +58,20 @@ def load_test_set(dataset, source=None, samples=None):
     else:
         raise ValueError(f"unknown dataset {dataset!r}; expected 'cifar10' or 'nusax'")
     if samples is not None:
-        if samples < 1:
-            raise ValueError(f"samples must be at least 1, found {samples}")
-        # Spread evenly over the split: the CIFAR-10 test set is sorted by class, so its first
-        # N images would all be airplanes.
-        index = np.unique(np.linspace(0, len(y) - 1, min(samples, len(y))).round().astype(int))
+        index = spread_index(len(y), samples)
         x, y = x[index], y[index]
     return x, y
+
+
+def spread_index(total, samples):
+    """Indices of `samples` items spread evenly over a split of `total` (all of it if fewer).
+
+    Spread, not the first N: the CIFAR-10 test set is sorted by class, so its first N images
+    would all be airplanes.
+    """
+    if samples < 1:
+        raise ValueError(f"samples must be at least 1, found {samples}")
+    return np.unique(np.linspace(0, total - 1, min(samples, total)).round().astype(int))
 
 
 def macro_f1(labels, predicted):
@@ -89,19 +96,33 @@ def live_keras_predictions(model_path, x, batch_size=256):
 
 
 def evaluate(model_path, dataset, keras_probs=None, samples=None, batch_size=None, source=None):
-    """One row of the evaluation table for a model on its test set."""
+    """One row of the evaluation table for a model on its test set.
+
+    keras_probs, when given, are Keras's probabilities for the whole test split; with samples
+    the same spread-out rows are taken from them as from the inputs.
+    """
     from reference import load_model
 
-    x, y = load_test_set(dataset, source=source, samples=samples)
+    name = Path(model_path).stem
+    x, y = load_test_set(dataset, source=source)
+    if keras_probs is not None:
+        keras_probs = np.asarray(keras_probs)
+        if len(keras_probs) != len(y):
+            raise ValueError(
+                f"{name}: the Keras predictions hold {len(keras_probs)} rows; expected one per "
+                f"sample of the {dataset} test split ({len(y)})"
+            )
+    if samples is not None:
+        index = spread_index(len(y), samples)
+        x, y = x[index], y[index]
+        keras_probs = None if keras_probs is None else keras_probs[index]
     model = load_model(model_path)
     start = time.perf_counter()
     probs = model.predict(x, batch_size=batch_size)
     seconds = time.perf_counter() - start
     if keras_probs is None and keras_available():
         keras_probs = live_keras_predictions(model_path, x)
-    if keras_probs is not None:
-        keras_probs = np.asarray(keras_probs)[: len(y)]
-    return compare(Path(model_path).stem, y, probs, keras_probs, seconds)
+    return compare(name, y, probs, keras_probs, seconds)
 
 
 def compare(name, labels, probs, keras_probs, seconds=0.0):

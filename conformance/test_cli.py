@@ -59,3 +59,13 @@ def test_evaluate_samples_are_spread_over_classes():
 def test_summary_lists_the_layers():
     status, output = run("summary", LSTM)
     assert status == 0 and "LSTM" in output and "TextVectorization" in output, output
+
+
+def test_golden_evaluation_on_a_sample_compares_the_same_rows():
+    # The recorded Keras predictions cover the whole test split; a sample must take the same
+    # spread-out rows from them as from the inputs, or engine and Keras look different.
+    from conformance.evaluation import evaluate_golden
+
+    rows = evaluate_golden(samples=50)
+    assert [row.samples for row in rows] == [50, 50, 50]
+    assert all(row.agreement == 1.0 and row.passed for row in rows), rows
