@@ -9,12 +9,11 @@ edit since the passing run makes the record stale.
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
 from conformance import manifest
+from reference.files import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 STAMP = ROOT / ".conformance" / "pass.json"
@@ -53,10 +52,7 @@ def record_pass(passed, root=ROOT, stamp=None):
         "passed": passed,
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    fd, tmp = tempfile.mkstemp(dir=stamp.parent, prefix=".pass-", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(record, handle, indent=2)
-    os.replace(tmp, stamp)
+    write_atomic(stamp, json.dumps(record, indent=2))
     return record
 
 

@@ -11,7 +11,6 @@ import datetime
 import hashlib
 import importlib.metadata
 import json
-import os
 import platform
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from conformance.cases import CASES
+from reference.files import write_atomic
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 MANIFEST = "manifest.json"
@@ -91,12 +91,7 @@ def write_manifest(golden_dir: Path = GOLDEN) -> Path:
         "files": {rel: _hash(golden_dir / rel) for rel in files},
     }
     target = golden_dir / MANIFEST
-    tmp = golden_dir / f".{MANIFEST}.{os.getpid()}.tmp"
-    try:
-        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(target, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return target
 
 

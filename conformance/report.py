@@ -10,12 +10,11 @@ only the controller aggregates and writes.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from conformance.cases import CASES, FAMILIES
 from reference.diff import differences
+from reference.files import write_atomic
 
 PROPERTY = "conformance"
 UNSUPPORTED = "unsupported:"
@@ -217,18 +216,6 @@ def _max(results, key):
     return max(values) if values else None
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Writes `text` to `path` through a hidden temporary file beside it, then a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 # ---------------------------------------------------------------------------------- plugin
 
 
@@ -266,7 +253,7 @@ class ReportPlugin:
 
     def pytest_sessionfinish(self, session):
         if self.path:
-            write_atomically(Path(self.path), render_markdown(self.tally, self.engine))
+            write_atomic(self.path, render_markdown(self.tally, self.engine))
 
     def pytest_terminal_summary(self, terminalreporter):
         if not self.tally.cases:

@@ -26,13 +26,14 @@ import io
 import os
 import pickle
 import tarfile
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+from reference.files import write_atomic
 
 CLASS_NAMES = (
     "airplane",
@@ -434,17 +435,6 @@ def _read_cache(cache_path):
 def _write_cache(cache_path, x, y):
     """Write the cache atomically; a read-only cache location only costs speed, so just warn."""
     try:
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=cache_path.parent, prefix=".cifar10-", suffix=".tmp")
-    except OSError as error:
-        warnings.warn(f"cannot cache CIFAR-10 arrays in {cache_path.parent}: {error}", stacklevel=3)
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, x=x, y=y)
-        os.replace(temp, cache_path)
+        write_atomic(cache_path, lambda f: np.savez(f, x=x, y=y))
     except OSError as error:
         warnings.warn(f"cannot cache CIFAR-10 arrays in {cache_path}: {error}", stacklevel=3)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)

@@ -24,6 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from reference import load_model  # noqa: E402
+from reference.files import write_atomic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_MODELS = ROOT / "golden" / "models"
@@ -383,13 +384,9 @@ def _spread(row, who):
 
 
 def write(out, report):
-    out.mkdir(parents=True, exist_ok=True)
     text = table(report)
-    for name, content in (("bench.json", json.dumps(report, indent=2)), ("bench.md", text + "\n")):
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}-")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(content)
-        os.replace(tmp, out / name)
+    write_atomic(out / "bench.json", json.dumps(report, indent=2))
+    write_atomic(out / "bench.md", text + "\n")
     print(text)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from conformance import gate
 from experiments import sweeps
+from reference.files import write_atomic
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUNS = REPO_ROOT / "runs" / "experiments"
@@ -256,7 +257,7 @@ def write_report(args):
         )
         return GATE_CLOSED_EXIT
     for name, data in files.items():
-        sweeps.write_atomic(Path(args.results_dir) / name, data)
+        write_atomic(Path(args.results_dir) / name, data)
     print(
         f"\nwrote {len(files)} files to {args.results_dir}: {', '.join(sorted(files))}", flush=True
     )

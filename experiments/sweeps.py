@@ -10,8 +10,6 @@ several sweeps (the base variant is in every sweep of its network) is trained on
 import hashlib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -336,18 +334,3 @@ def sweep_configs(sweep, fixed, smoke=False):
 
 def _mean(values):
     return math.fsum(values) / len(values) if values else float("nan")
-
-
-def write_atomic(path, data):
-    """Write bytes to a temporary file beside path, then move it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, 0o644)  # mkstemp creates 0600 files
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)

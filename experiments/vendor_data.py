@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from datasets import cifar10, nusax
-from experiments.sweeps import write_atomic
+from reference.files import write_atomic
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_CIFAR10 = Path("/work/shared/datasets/cifar10/cifar10-jpg.tar.gz")

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from .errors import EngineError
+from .files import write_atomic
 
 
 def main(argv=None):
@@ -89,7 +90,7 @@ def _evaluate(args, parser):
     table = evaluation.format_table(rows)
     print(table)
     if args.write:
-        _write_text(args.write, table + "\n")
+        write_atomic(args.write, table + "\n")
         print(f"\nwrote {args.write}")
     failed = [row.model for row in rows if not row.passed]
     if failed:
@@ -111,19 +112,6 @@ def _load_npy(path):
             f"{path} is not a .npy array this tool can read without unpickling ({exc}); save "
             "numbers as a numeric array and text as a str array, e.g. np.array(texts, dtype=str)"
         ) from exc
-
-
-def _write_text(path, text):
-    """Writes through a temporary file and a rename, so a reader never sees half a file."""
-    import os
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".evaluate-")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def _diff(args):
