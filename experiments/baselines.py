@@ -33,6 +33,7 @@ import tensorflow as tf  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 from datasets import cifar10, nusax  # noqa: E402
+from reference.files import write_atomic  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_CIFAR10 = Path("/work/shared/datasets/cifar10/cifar10-jpg.tar.gz")
@@ -163,13 +164,18 @@ def build_cnn(settings):
         if index in settings["pool_after_conv"]:
             layers.append(keras.layers.MaxPooling2D(2))
             layers.append(keras.layers.Dropout(settings["conv_dropout"]))
-    layers += [
+    layers += cnn_head(settings["dense_units"], settings["dense_dropout"])
+    return keras.Sequential(layers, name="cnn_cifar10")
+
+
+def cnn_head(dense_units, dense_dropout):
+    """Flatten, Dense(relu), Dropout, then a softmax over the CIFAR-10 classes."""
+    return [
         keras.layers.Flatten(),
-        keras.layers.Dense(settings["dense_units"], activation="relu"),
-        keras.layers.Dropout(settings["dense_dropout"]),
+        keras.layers.Dense(dense_units, activation="relu"),
+        keras.layers.Dropout(dense_dropout),
         keras.layers.Dense(len(cifar10.CLASS_NAMES), activation="softmax"),
     ]
-    return keras.Sequential(layers, name="cnn_cifar10")
 
 
 def train_cnn(out, epochs, source):
@@ -434,7 +440,7 @@ def _finish(
     if probabilities.shape != (len(y_test), n_classes):
         raise RuntimeError(f"unexpected prediction shape {probabilities.shape}")
     predictions_path = out / f"{name}.predictions.npy"
-    _write_atomic(predictions_path, lambda f: np.save(f, probabilities))
+    write_atomic(predictions_path, lambda f: np.save(f, probabilities))
 
     test = _scores(y_test, probabilities, n_classes)
     val = _scores(validation[1], saved.predict(validation[0], batch_size=256, verbose=0), n_classes)
@@ -483,7 +489,7 @@ def _finish(
         record["selection"] = selection
     json_path = out / f"{name}.json"
     text = json.dumps(record, indent=2) + "\n"
-    _write_atomic(json_path, lambda f: f.write(text.encode()))
+    write_atomic(json_path, text)
     print(
         f"[{name}] test macro-F1 {test['macro_f1']:.4f}, accuracy {test['accuracy']:.4f} "
         f"(validation macro-F1 {val['macro_f1']:.4f}); {len(history['loss'])} epochs, "
@@ -524,19 +530,6 @@ def _describe_source(path):
                 digest.update(chunk)
         description["sha256"] = digest.hexdigest()
     return description
-
-
-def _write_atomic(path, write):
-    """Call `write(file)` on a temporary file beside `path`, then move it into place."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(temp, 0o644)  # mkstemp creates 0600 files
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)
 
 
 if __name__ == "__main__":

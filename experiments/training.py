@@ -22,7 +22,8 @@ import tensorflow as tf  # noqa: E402
 from conformance import evaluation  # noqa: E402
 from datasets import cifar10, nusax  # noqa: E402
 from experiments import sweeps  # noqa: E402
-from experiments.baselines import SHARED_CIFAR10, FlipAugmentedBatches  # noqa: E402
+from experiments.baselines import SHARED_CIFAR10, FlipAugmentedBatches, cnn_head  # noqa: E402
+from reference.files import write_atomic  # noqa: E402
 
 SUBSET_SEED = 20240601  # which samples a smoke run takes
 
@@ -99,12 +100,7 @@ def build_cnn(variable, fixed):
             pooling[variable["pooling"]](fixed["pool_size"]),
             keras.layers.Dropout(fixed["conv_dropout"]),
         ]
-    layers += [
-        keras.layers.Flatten(),
-        keras.layers.Dense(fixed["dense_units"], activation="relu"),
-        keras.layers.Dropout(fixed["dense_dropout"]),
-        keras.layers.Dense(len(cifar10.CLASS_NAMES), activation="softmax"),
-    ]
+    layers += cnn_head(fixed["dense_units"], fixed["dense_dropout"])
     return keras.Sequential(layers, name="cnn")
 
 
@@ -258,7 +254,7 @@ def train(cfg, seed, data, folder, prefix, estimate):
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     text = json.dumps(record, indent=2) + "\n"
-    sweeps.write_atomic(folder / "record.json", text.encode())
+    write_atomic(folder / "record.json", text.encode())
     return record
 
 
