@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._windows import output_size, pad_spatial, same_padding, windows
+from ._windows import output_size, pad_spatial, same_padding
 from .base import Layer, tuple_of
 
 
@@ -56,11 +56,6 @@ class _Pooling2D(Layer):
                 else:
                     reduce(result, view, out=result)
         return result
-
-    def _windows(self, x, pad_value):
-        out_hw = self._out_hw(x.shape[1], x.shape[2])
-        padded = pad_spatial(x, self.pool_size, self.strides, (1, 1), self.padding, pad_value)
-        return windows(padded, self.pool_size, self.strides, (1, 1), out_hw)
 
 
 class MaxPooling2D(_Pooling2D):
