@@ -39,17 +39,26 @@ def run_both(tmp_path, layers, x, seed, family):
     keras.backend.clear_session()
     dtype = "int32" if x.dtype.kind == "i" else "float32"
     model = keras.Sequential([keras.Input(shape=x.shape[1:], dtype=dtype), *layers])
+    path = _save(tmp_path, model, seed)
+    config = [layer.get_config() for layer in layers]
+    _assert_agrees(model, path, x, family, f"{family} {config}: ")
+
+
+def _save(tmp_path, model, seed):
+    """Gives the model distinct random weights (seeded) and saves it."""
     rng = np.random.default_rng(seed)
     model.set_weights([rng.normal(0, 0.6, w.shape).astype(np.float32) for w in model.get_weights()])
     path = tmp_path / "live.keras"
     model.save(path)
+    return path
+
+
+def _assert_agrees(model, path, x, family, context=""):
+    """The engine's prediction from the saved file matches Keras's within the family's tolerance."""
     expected = keras_runner.predict(model, x)
-
     actual = load_model(path).predict(x)
-
-    config = [layer.get_config() for layer in layers]
     problem = compare(actual, expected.astype(np.float32), TOLERANCES[family])
-    assert problem is None, f"{family} {config}: {problem}"
+    assert problem is None, f"{context}{problem}"
 
 
 @st.composite
@@ -157,14 +166,6 @@ def _functional(build, input_shape, dtype):
     return keras.Model(inputs, build(inputs))
 
 
-def _save(tmp_path, model):
-    rng = np.random.default_rng(7)
-    model.set_weights([rng.normal(0, 0.6, w.shape).astype(np.float32) for w in model.get_weights()])
-    path = tmp_path / "functional.keras"
-    model.save(path)
-    return path
-
-
 def test_functional_chain_with_an_embedding_mask_agrees_with_keras(tmp_path):
     """Keras records the Embedding mask as a separate NotEqual node in functional models."""
     layers = keras_runner.keras.layers
@@ -176,12 +177,8 @@ def test_functional_chain_with_an_embedding_mask_agrees_with_keras(tmp_path):
         return layers.Dense(3, activation="softmax")(x)
 
     model = _functional(build, (6,), "int32")
-    path = _save(tmp_path, model)
     ids = np.array([[1, 2, 3, 0, 0, 0], [0, 0, 4, 5, 6, 7], [0] * 6, [8, 0, 1, 0, 2, 3]], np.int32)
-    problem = compare(
-        load_model(path).predict(ids), keras_runner.predict(model, ids), TOLERANCES["wrappers"]
-    )
-    assert problem is None, problem
+    _assert_agrees(model, _save(tmp_path, model, 7), ids, "wrappers")
 
 
 def test_functional_cnn_chain_agrees_with_keras(tmp_path):
@@ -194,12 +191,8 @@ def test_functional_cnn_chain_agrees_with_keras(tmp_path):
         return layers.Dense(2)(x)
 
     model = _functional(build, (6, 5, 2), "float32")
-    path = _save(tmp_path, model)
     x = np.random.default_rng(3).normal(size=(3, 6, 5, 2)).astype(np.float32)
-    problem = compare(
-        load_model(path).predict(x), keras_runner.predict(model, x), TOLERANCES["convolution"]
-    )
-    assert problem is None, problem
+    _assert_agrees(model, _save(tmp_path, model, 7), x, "convolution")
 
 
 def test_functional_model_with_a_branch_is_unsupported(tmp_path):
@@ -210,6 +203,6 @@ def test_functional_model_with_a_branch_is_unsupported(tmp_path):
     def build(x):
         return layers.Add()([layers.Dense(2)(x), layers.Dense(2)(x)])
 
-    path = _save(tmp_path, _functional(build, (3,), "float32"))
+    path = _save(tmp_path, _functional(build, (3,), "float32"), 7)
     with pytest.raises(UnsupportedLayerError, match="Add"):
         load_model(path)
